@@ -1,0 +1,307 @@
+//! The command line: argument definitions (clap derive), logging set-up, exit codes.
+
+use crate::decode::Limits;
+use crate::pipeline::{ScanConfig, scan};
+use crate::source::fetch::FetchOptions;
+use crate::source::s3::S3Options;
+use crate::source::{Selection, SourceSpec};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: every input was read and no threshold was crossed.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the run could not complete (bad arguments after parsing, unwritable output,
+/// internal error). Outputs may be missing.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit code: command-line usage error (from clap).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: the run completed but some inputs failed (named in `summary.json` and on
+/// stderr); everything readable was counted.
+pub const EXIT_PARTIAL: i32 = 3;
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  # Scan the bundled sample corpus
+  trailguard scan data-samples/ --out out/
+
+  # One day of an organization trail in S3, two accounts only
+  trailguard scan s3://my-trail-bucket/AWSLogs/ --since 2024-05-01 --until 2024-05-01 \\
+      --accounts 111122223333,444455556666 --out out/
+
+  # An S3-compatible store on localhost
+  trailguard scan s3://logs/ --endpoint-url http://127.0.0.1:8333 --region us-east-1 --out out/
+
+  # Several sources at once: a local export and a bucket prefix
+  trailguard scan ./lake-export.jsonl s3://bucket/cloudtrail/AWSLogs/ --out out/";
+
+/// trailguard: reads AWS CloudTrail archives at the speed of the disk and reports who did what.
+#[derive(Debug, Parser)]
+#[command(name = "trailguard", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read CloudTrail archives and write activity.parquet and summary.json.
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+}
+
+/// `trailguard scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Local files or folders (walked recursively) and s3://bucket/prefix URLs.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Output folder (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only events at or after this time (2024-05-01 or 2024-05-01T12:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events at or before this time (a bare date includes the whole day).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only these accounts (comma-separated 12-digit IDs).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub accounts: Option<Vec<String>>,
+    /// Only these regions (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
+    pub regions: Option<Vec<String>>,
+    /// Decoder threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// S3 endpoint for S3-compatible stores (also AWS_ENDPOINT_URL_S3).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region for S3 requests (default: from profile/environment, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS named profile (credentials otherwise come from the default chain, like the AWS CLI).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Path-style S3 addressing (implied for localhost endpoints).
+    #[arg(long)]
+    pub path_style: bool,
+    /// S3 GET requests in flight.
+    #[arg(long, default_value_t = 48, value_name = "N")]
+    pub s3_concurrency: usize,
+    /// Attempts per S3 request, with backoff, on throttling and 5xx.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub s3_max_attempts: u32,
+    /// Refuse objects larger than this, compressed or decompressed (gzip bomb guard). Accepts
+    /// K, M, G suffixes.
+    #[arg(long, default_value = "1G", value_name = "BYTES")]
+    pub max_object_size: String,
+    /// Refuse JSON nested deeper than this.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub max_json_depth: usize,
+    /// No progress line and no summary on stdout.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Parses `1G`, `512M`, `64K`, `1000`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mul) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1u64 << 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 1 << 30),
+        Some((i, 'T' | 't')) => (&s[..i], 1 << 40),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}` is not a size (examples: 1G, 512M, 1000000)"))
+}
+
+fn validate_accounts(a: &[String]) -> anyhow::Result<()> {
+    for x in a {
+        if x.len() != 12 || !x.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("--accounts: `{x}` is not a 12-digit AWS account ID");
+        }
+    }
+    Ok(())
+}
+
+impl ScanArgs {
+    /// Turns the arguments into a scan configuration.
+    pub fn to_config(&self) -> anyhow::Result<ScanConfig> {
+        let sources = self
+            .sources
+            .iter()
+            .map(|s| SourceSpec::parse(s).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let since = self
+            .since
+            .as_deref()
+            .map(|s| crate::time::parse_bound(s, false))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+        let until = self
+            .until
+            .as_deref()
+            .map(|s| crate::time::parse_bound(s, true))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--until: {e}"))?;
+        if let (Some(s), Some(u)) = (since, until)
+            && s > u
+        {
+            bail!("--since is after --until");
+        }
+        if let Some(a) = &self.accounts {
+            validate_accounts(a)?;
+        }
+        let max = parse_size(&self.max_object_size)
+            .map_err(|e| anyhow::anyhow!("--max-object-size: {e}"))?;
+        let threads = self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        });
+        Ok(ScanConfig {
+            sources,
+            selection: Selection {
+                since,
+                until,
+                accounts: self.accounts.clone(),
+                regions: self.regions.clone(),
+            },
+            fetch: FetchOptions {
+                max_object_size: max,
+                s3_concurrency: self.s3_concurrency.max(1),
+                local_concurrency: threads.max(2) * 2,
+                s3: S3Options {
+                    endpoint_url: self.endpoint_url.clone(),
+                    region: self.region.clone(),
+                    profile: self.profile.clone(),
+                    path_style: self.path_style,
+                    max_attempts: self.s3_max_attempts.max(1),
+                },
+            },
+            limits: Limits {
+                max_decompressed: max,
+                max_depth: self.max_json_depth.max(2),
+            },
+            threads,
+            out_dir: self.out.clone(),
+            progress: !self.quiet,
+        })
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Scan(args) => {
+            let cfg = args.to_config()?;
+            let summary = scan(&cfg).context("scan failed")?;
+            if !args.quiet {
+                print!("{}", summary.human());
+            }
+            Ok(summary.exit_code)
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_USAGE as u8
+            } else {
+                EXIT_OK as u8
+            });
+        }
+    };
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR as u8)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512m"), Ok(512 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Command::Scan(a) = cli.command;
+            a.to_config()
+        };
+        assert!(parse(&["tg", "scan", "x", "--out", "o", "--accounts", "123"]).is_err());
+        assert!(
+            parse(&[
+                "tg",
+                "scan",
+                "x",
+                "--out",
+                "o",
+                "--since",
+                "2024-05-02",
+                "--until",
+                "2024-05-01"
+            ])
+            .is_err()
+        );
+        assert!(parse(&["tg", "scan", "x", "--out", "o", "--since", "soon"]).is_err());
+        let c = parse(&[
+            "tg",
+            "scan",
+            "s3://b/p",
+            "x",
+            "--out",
+            "o",
+            "--regions",
+            "us-east-1,eu-west-1",
+        ])
+        .unwrap();
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.selection.regions.unwrap().len(), 2);
+    }
+}

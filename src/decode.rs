@@ -1,0 +1,469 @@
+//! Bytes -> events. Content is recognised by its bytes, not its name:
+//!
+//! * gzip (any number of members) or plain;
+//! * a `{"Records": [...]}` document (what CloudTrail writes), a bare JSON array of events, a
+//!   single event object, or JSON Lines (one event per line, as CloudTrail Lake and EventBridge
+//!   exports give).
+//!
+//! Decompression is capped per object (a gzip bomb is refused, not allocated) and JSON nesting
+//! is capped by simd-json's depth limit. Parsing builds a simd-json tape in buffers that a
+//! [`Decoder`] reuses from object to object; events borrow their strings from it.
+
+use crate::error::DecodeError;
+use crate::event::Event;
+use simd_json::prelude::*;
+use simd_json::{Buffers, Tape};
+use std::io::Read;
+
+/// Limits applied to every object.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum decompressed bytes per object.
+    pub max_decompressed: u64,
+    /// Maximum JSON nesting depth.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_decompressed: 1 << 30,
+            max_depth: 128,
+        }
+    }
+}
+
+/// The shape an object turned out to have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"Records": [...]}`.
+    Records,
+    /// `[event, ...]`.
+    Array,
+    /// One event object.
+    Single,
+    /// One event per line.
+    Lines,
+}
+
+/// What decoding one object gave.
+#[derive(Debug)]
+pub struct Decoded {
+    /// Bytes as read.
+    pub compressed_bytes: u64,
+    /// Bytes after decompression (equal to `compressed_bytes` for plain input).
+    pub uncompressed_bytes: u64,
+    /// Whether the input was gzip.
+    pub gzip: bool,
+    /// The document shape.
+    pub shape: Shape,
+    /// Records handed to the callback.
+    pub records: u64,
+    /// Array elements or lines that were not JSON objects.
+    pub invalid_records: u64,
+    /// A problem that still let part of the object be read (broken lines in JSON Lines).
+    pub partial_error: Option<DecodeError>,
+}
+
+/// A per-thread decoder that keeps its buffers between objects.
+pub struct Decoder {
+    limits: Limits,
+    buffers: Buffers,
+    inflated: Vec<u8>,
+    tape: Option<Tape<'static>>,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+impl Decoder {
+    /// A decoder with these limits.
+    pub fn new(limits: Limits) -> Self {
+        Decoder {
+            limits,
+            buffers: Buffers::with_max_depth(1 << 16, limits.max_depth),
+            inflated: Vec::new(),
+            tape: Some(Tape::null().reset()),
+        }
+    }
+
+    /// Decodes one object and calls `on_event` for every event in it, in order.
+    pub fn decode<F>(&mut self, mut raw: Vec<u8>, mut on_event: F) -> Result<Decoded, DecodeError>
+    where
+        F: FnMut(&Event<'_, '_>),
+    {
+        let compressed_bytes = raw.len() as u64;
+        if raw.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        let gzip = raw.starts_with(&GZIP_MAGIC);
+        let mut inflated = std::mem::take(&mut self.inflated);
+        let buf: &mut Vec<u8> = if gzip {
+            gunzip_capped(&raw, self.limits.max_decompressed, &mut inflated)?;
+            &mut inflated
+        } else {
+            if raw.len() as u64 > self.limits.max_decompressed {
+                return Err(DecodeError::TooLarge {
+                    limit: self.limits.max_decompressed,
+                });
+            }
+            &mut raw
+        };
+        let len = buf.len();
+        buf.resize(len + simd_json::INPUT_PADDING, 0);
+        let tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+        let mut tape = tape.reset();
+        let depth = self.limits.max_depth;
+        let result = parse_buffer(
+            &mut buf[..],
+            len,
+            &mut self.buffers,
+            &mut tape,
+            depth,
+            &mut on_event,
+        );
+        self.tape = Some(tape.reset());
+        buf.truncate(0);
+        if gzip {
+            // Keep the inflate buffer for the next object, unless it grew very large.
+            if inflated.capacity() <= 64 << 20 {
+                self.inflated = inflated;
+            }
+        }
+        let (shape, records, invalid_records, partial_error) = result?;
+        Ok(Decoded {
+            compressed_bytes,
+            uncompressed_bytes: len as u64,
+            gzip,
+            shape,
+            records,
+            invalid_records,
+            partial_error,
+        })
+    }
+}
+
+/// Inflates every gzip member of `raw` into `out`, refusing more than `limit` bytes.
+#[allow(clippy::disallowed_types)] // the one place a gzip decoder is allowed: it is capped
+pub fn gunzip_capped(raw: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    out.clear();
+    // ISIZE of the last member: a size hint (mod 2^32) that saves reallocations.
+    if raw.len() >= 18 {
+        let t = &raw[raw.len() - 4..];
+        let hint = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as u64;
+        let hint = hint.min(limit).min(raw.len() as u64 * 64);
+        out.reserve(hint as usize + simd_json::INPUT_PADDING);
+    }
+    let mut dec = flate2::read::MultiGzDecoder::new(raw).take(limit + 1);
+    dec.read_to_end(out).map_err(DecodeError::Gzip)?;
+    if out.len() as u64 > limit {
+        out.clear();
+        return Err(DecodeError::TooLarge { limit });
+    }
+    Ok(())
+}
+
+type ParseResult = Result<(Shape, u64, u64, Option<DecodeError>), DecodeError>;
+
+fn json_err(e: simd_json::Error, depth: usize) -> DecodeError {
+    if matches!(e.error(), simd_json::ErrorType::DepthLimitExceeded) {
+        DecodeError::TooDeep(depth)
+    } else {
+        DecodeError::Json(e.to_string())
+    }
+}
+
+fn first_significant(b: &[u8]) -> Option<usize> {
+    let start = if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    b[start..]
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .map(|i| i + start)
+}
+
+/// Whether a buffer starting with `{` holds JSON Lines: the first line is a whole object and
+/// another object line follows.
+fn is_json_lines(b: &[u8], start: usize) -> bool {
+    let Some(nl) = memchr::memchr(b'\n', &b[start..]).map(|i| i + start) else {
+        return false;
+    };
+    let first = b[start..nl].trim_ascii();
+    if !(first.starts_with(b"{") && first.ends_with(b"}")) || first.len() < 2 {
+        return false;
+    }
+    b[nl..].trim_ascii_start().starts_with(b"{")
+}
+
+fn parse_buffer<'a, F>(
+    buf: &'a mut [u8],
+    len: usize,
+    buffers: &mut Buffers,
+    tape: &mut Tape<'a>,
+    depth: usize,
+    on_event: &mut F,
+) -> ParseResult
+where
+    F: FnMut(&Event<'_, '_>),
+{
+    let Some(start) = first_significant(&buf[..len]) else {
+        return Err(DecodeError::Empty);
+    };
+    if buf[start] == b'{' && is_json_lines(&buf[..len], start) {
+        return parse_lines(buf, len, buffers, depth, on_event);
+    }
+    simd_json::fill_tape_padded(buf, len, buffers, tape).map_err(|e| json_err(e, depth))?;
+    let root = tape.as_value();
+    let mut records = 0u64;
+    let mut invalid = 0u64;
+    let mut each = |v| match Event::from_value(v) {
+        Some(e) => {
+            records += 1;
+            on_event(&e);
+        }
+        None => invalid += 1,
+    };
+    let shape = if let Some(obj) = root.as_object() {
+        match obj.get("Records") {
+            Some(r) => {
+                let arr = r.as_array().ok_or(DecodeError::RecordsNotArray)?;
+                arr.iter().for_each(&mut each);
+                Shape::Records
+            }
+            None => {
+                let e = Event::from_value(root).ok_or(DecodeError::NoRecords)?;
+                if !e.looks_like_event() {
+                    return Err(DecodeError::NoRecords);
+                }
+                each(root);
+                Shape::Single
+            }
+        }
+    } else if let Some(arr) = root.as_array() {
+        arr.iter().for_each(&mut each);
+        Shape::Array
+    } else {
+        let kind = match root.value_type() {
+            simd_json::ValueType::String => "string",
+            simd_json::ValueType::Null => "null",
+            simd_json::ValueType::Bool => "boolean",
+            _ => "number",
+        };
+        return Err(DecodeError::NotCloudTrail(kind));
+    };
+    Ok((shape, records, invalid, None))
+}
+
+fn parse_lines<F>(
+    buf: &mut [u8],
+    len: usize,
+    buffers: &mut Buffers,
+    depth: usize,
+    on_event: &mut F,
+) -> ParseResult
+where
+    F: FnMut(&Event<'_, '_>),
+{
+    let mut records = 0u64;
+    let mut invalid = 0u64;
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    let mut first_bad: Option<(usize, String)> = None;
+    let mut pos = 0usize;
+    let mut line_no = 0usize;
+    let mut tape = Tape::null().reset();
+    while pos < len {
+        line_no += 1;
+        let end = memchr::memchr(b'\n', &buf[pos..len]).map_or(len, |i| pos + i);
+        let line = &buf[pos..end];
+        let lstart = line.iter().position(|c| !c.is_ascii_whitespace());
+        if let Some(ls) = lstart {
+            let lend = line
+                .iter()
+                .rposition(|c| !c.is_ascii_whitespace())
+                .unwrap_or(ls)
+                + 1;
+            total += 1;
+            let (s, l) = (pos + ls, lend - ls);
+            let mut t = tape.reset();
+            match simd_json::fill_tape_padded(&mut buf[s..], l, buffers, &mut t) {
+                Ok(()) => match Event::from_value(t.as_value()) {
+                    Some(e) => {
+                        records += 1;
+                        on_event(&e);
+                    }
+                    None => invalid += 1,
+                },
+                Err(e) => {
+                    bad += 1;
+                    if first_bad.is_none() {
+                        first_bad = Some((line_no, json_err(e, depth).to_string()));
+                    }
+                }
+            }
+            tape = t.reset();
+        }
+        pos = end + 1;
+    }
+    let partial = first_bad.map(|(first_line, first_error)| DecodeError::BadLines {
+        bad,
+        total,
+        first_line,
+        first_error,
+    });
+    if records == 0
+        && let Some(p) = partial
+    {
+        return Err(p);
+    }
+    Ok((Shape::Lines, records, invalid, partial))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn names(raw: Vec<u8>) -> Result<(Vec<String>, Decoded), DecodeError> {
+        let mut d = Decoder::new(Limits::default());
+        let mut v = Vec::new();
+        let r = d.decode(raw, |e| v.push(e.event_name.unwrap_or("-").to_string()))?;
+        Ok((v, r))
+    }
+
+    const EV: &str = r#"{"eventTime":"2024-05-01T00:00:00Z","eventName":"A","eventID":"1"}"#;
+
+    #[test]
+    fn recognises_shapes_by_content() {
+        let doc = format!(r#"{{"Records":[{EV},{EV}]}}"#);
+        let (v, r) = names(doc.clone().into_bytes()).unwrap();
+        assert_eq!((v.len(), r.shape, r.gzip), (2, Shape::Records, false));
+        let (v, r) = names(gz(doc.as_bytes())).unwrap();
+        assert_eq!((v.len(), r.shape, r.gzip), (2, Shape::Records, true));
+        assert_eq!(r.uncompressed_bytes, doc.len() as u64);
+        let (v, r) = names(format!("[{EV},\n {EV}, {EV}]").into_bytes()).unwrap();
+        assert_eq!((v.len(), r.shape), (3, Shape::Array));
+        let (v, r) = names(format!("{EV}\n{EV}\n\n{EV}\n").into_bytes()).unwrap();
+        assert_eq!((v.len(), r.shape), (3, Shape::Lines));
+        let (v, r) = names(EV.as_bytes().to_vec()).unwrap();
+        assert_eq!((v.len(), r.shape), (1, Shape::Single));
+        // Pretty-printed Records document is not mistaken for JSON Lines.
+        let pretty = format!("{{\n  \"Records\": [\n    {EV}\n  ]\n}}\n");
+        assert_eq!(names(pretty.into_bytes()).unwrap().1.shape, Shape::Records);
+        // Two gzip members concatenated.
+        let mut two = gz(format!(r#"{{"Records":[{EV}"#).as_bytes());
+        two.extend(gz(format!(",{EV}]}}").as_bytes()));
+        assert_eq!(names(two).unwrap().0.len(), 2);
+    }
+
+    #[test]
+    fn refuses_bad_input_with_reasons() {
+        assert!(matches!(names(vec![]), Err(DecodeError::Empty)));
+        assert!(matches!(names(b"  \n ".to_vec()), Err(DecodeError::Empty)));
+        let full = gz(format!(r#"{{"Records":[{EV}]}}"#).as_bytes());
+        assert!(matches!(
+            names(full[..full.len() / 2].to_vec()),
+            Err(DecodeError::Gzip(_))
+        ));
+        assert!(matches!(
+            names(b"not json".to_vec()),
+            Err(DecodeError::Json(_))
+        ));
+        assert!(matches!(
+            names(br#"{"Records":[{"a":1}"#.to_vec()),
+            Err(DecodeError::Json(_))
+        ));
+        assert!(matches!(
+            names(br#"{"foo":1}"#.to_vec()),
+            Err(DecodeError::NoRecords)
+        ));
+        assert!(matches!(
+            names(br#"{"Records":{"a":1}}"#.to_vec()),
+            Err(DecodeError::RecordsNotArray)
+        ));
+        assert!(matches!(
+            names(b"42".to_vec()),
+            Err(DecodeError::NotCloudTrail("number"))
+        ));
+        let deep = format!(r#"{{"Records":[{}{}]}}"#, "[".repeat(500), "]".repeat(500));
+        assert!(matches!(
+            names(deep.into_bytes()),
+            Err(DecodeError::TooDeep(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_gzip_bombs_without_allocating_them() {
+        let zeros = vec![b' '; 8 << 20];
+        let bomb = gz(&zeros);
+        assert!(bomb.len() < 100_000);
+        let mut d = Decoder::new(Limits {
+            max_decompressed: 1 << 20,
+            max_depth: 64,
+        });
+        assert!(matches!(
+            d.decode(bomb, |_| {}),
+            Err(DecodeError::TooLarge { limit }) if limit == 1 << 20
+        ));
+    }
+
+    #[test]
+    fn json_lines_keep_good_lines() {
+        let text = format!("{EV}\n{{broken\n{EV}\n");
+        let (v, r) = names(text.into_bytes()).unwrap();
+        assert_eq!(v.len(), 2);
+        match r.partial_error {
+            Some(DecodeError::BadLines {
+                bad: 1,
+                total: 3,
+                first_line: 2,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn decoder_reuses_buffers_across_objects() {
+        let mut d = Decoder::new(Limits::default());
+        for i in 0..3 {
+            let doc = format!(r#"{{"Records":[{EV}]}}"#);
+            let raw = if i % 2 == 0 {
+                gz(doc.as_bytes())
+            } else {
+                doc.into_bytes()
+            };
+            let mut n = 0;
+            d.decode(raw, |_| n += 1).unwrap();
+            assert_eq!(n, 1);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let mut d = Decoder::new(Limits { max_decompressed: 1 << 16, max_depth: 32 });
+            let _ = d.decode(bytes.clone(), |_| {});
+            let _ = d.decode(gz(&bytes), |_| {});
+        }
+
+        #[test]
+        fn every_record_of_a_generated_document_is_seen(n in 0usize..50, gzip in proptest::bool::ANY) {
+            let recs: Vec<String> = (0..n).map(|i| format!(
+                r#"{{"eventTime":"2024-05-01T00:00:00Z","eventName":"E{i}","eventID":"{i}","requestParameters":{{"k":"v\"{i}"}}}}"#
+            )).collect();
+            let doc = format!(r#"{{"Records":[{}]}}"#, recs.join(","));
+            let raw = if gzip { gz(doc.as_bytes()) } else { doc.into_bytes() };
+            let (v, _) = names(raw).unwrap();
+            proptest::prop_assert_eq!(v, (0..n).map(|i| format!("E{i}")).collect::<Vec<_>>());
+        }
+    }
+}

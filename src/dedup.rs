@@ -1,0 +1,159 @@
+//! Deduplication by `eventID`.
+//!
+//! The same event can be delivered twice: by an organization trail and an account trail, or by a
+//! re-delivery. In real trails the copies share the account and the day of `eventTime` (global
+//! service events can reappear under another region's prefix), so the set of seen IDs is kept per
+//! day and a day is forgotten once no object still to be read can hold it ([`Dedup::evict_before`]).
+//! Memory is then bounded by a few days of IDs, not by the length of the run.
+//!
+//! IDs are stored as 128-bit keys: a UUID (what CloudTrail writes) is its own key; anything else
+//! is hashed with a fixed-seed 128-bit hash.
+
+use ahash::{HashMap, HashMapExt, HashSet};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Mutex;
+
+const SHARDS: usize = 64;
+
+/// A concurrent set of seen event IDs, grouped by day.
+pub struct Dedup {
+    shards: Vec<Mutex<HashMap<i32, HashSet<u128>>>>,
+}
+
+impl Default for Dedup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The 128-bit key of an event ID.
+pub fn id_key(id: &str) -> u128 {
+    let b = id.as_bytes();
+    if b.len() == 36 && b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-' {
+        let mut v: u128 = 0;
+        let mut ok = true;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                continue;
+            }
+            match hex(c) {
+                Some(h) => v = (v << 4) | h as u128,
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            return v;
+        }
+    }
+    // Not a UUID: two independent fixed-seed 64-bit hashes (fixed so runs are reproducible).
+    let s1 = ahash::RandomState::with_seeds(1, 2, 3, 4);
+    let s2 = ahash::RandomState::with_seeds(5, 6, 7, 8);
+    let mut h1 = s1.build_hasher();
+    h1.write(b);
+    let mut h2 = s2.build_hasher();
+    h2.write(b);
+    ((h1.finish() as u128) << 64) | h2.finish() as u128
+}
+
+impl Dedup {
+    /// An empty set.
+    pub fn new() -> Self {
+        Dedup {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
+
+    /// Records an event ID for a day; `true` the first time, `false` for a duplicate.
+    pub fn insert(&self, day: i32, id: &str) -> bool {
+        let key = id_key(id);
+        let shard = (key as u64 ^ (key >> 64) as u64) as usize % SHARDS;
+        let mut m = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(day).or_default().insert(key)
+    }
+
+    /// Forgets every day before `day`.
+    pub fn evict_before(&self, day: i32) {
+        for s in &self.shards {
+            let mut m = s.lock().unwrap_or_else(|e| e.into_inner());
+            m.retain(|d, _| *d >= day);
+        }
+    }
+
+    /// IDs currently held.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .values()
+                    .map(HashSet::len)
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Whether no ID is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_uuids_exactly_and_hashes_the_rest() {
+        assert_eq!(id_key("00000000-0000-0000-0000-000000000001"), 1);
+        assert_eq!(
+            id_key("293ba626-3be5-4a26-ab1b-0f4c54f49959"),
+            id_key("293BA626-3BE5-4A26-AB1B-0F4C54F49959")
+        );
+        assert_ne!(id_key("abc"), id_key("abd"));
+        assert_eq!(id_key("abc"), id_key("abc"));
+    }
+
+    #[test]
+    fn detects_duplicates_per_day_and_evicts() {
+        let d = Dedup::new();
+        assert!(d.insert(10, "a"));
+        assert!(!d.insert(10, "a"));
+        assert!(d.insert(11, "a"));
+        assert!(d.insert(12, "b"));
+        assert_eq!(d.len(), 3);
+        d.evict_before(12);
+        assert_eq!(d.len(), 1);
+        assert!(d.insert(10, "a"), "evicted days are forgotten");
+    }
+
+    #[test]
+    fn concurrent_inserts_count_each_id_once() {
+        let d = Dedup::new();
+        let firsts = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for i in 0..1000 {
+                        if d.insert(1, &i.to_string()) {
+                            firsts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(firsts.into_inner(), 1000);
+    }
+}

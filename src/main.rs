@@ -1,0 +1,5 @@
+//! The `trailguard` binary: parses the command line and hands over to the library.
+
+fn main() -> std::process::ExitCode {
+    trailguard::cli::main()
+}

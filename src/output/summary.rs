@@ -1,0 +1,190 @@
+//! `summary.json` and the human summary printed on stdout.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// An input that could not be read, or only partly.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    /// `s3://bucket/key` or the local path.
+    pub path: String,
+    /// Stable reason code (`gzip`, `json`, `too_large`, `too_deep`, `no_records`,
+    /// `records_not_array`, `empty`, `not_cloudtrail`, `bad_lines`, `io`, `s3`, `list`).
+    pub kind: String,
+    /// The full message.
+    pub error: String,
+    /// Whether records of this object were still read (JSON Lines with some bad lines).
+    pub partial: bool,
+}
+
+/// An unmapped `(eventSource, eventName)` and its event count.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unmapped {
+    /// `eventSource`.
+    pub event_source: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// Events.
+    pub events: u64,
+}
+
+/// How well events mapped to IAM actions.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MappingCoverage {
+    /// Share of events whose IAM action is known (mapped, or known to need none).
+    pub events_resolved_share: f64,
+    /// Share of events mapped to at least one IAM action.
+    pub events_mapped_share: f64,
+    /// Share of distinct `(eventSource, eventName)` pairs resolved.
+    pub event_names_resolved_share: f64,
+    /// Distinct `(eventSource, eventName)` pairs.
+    pub distinct_event_names: u64,
+    /// Events per status (`mapped`, `no_iam_action`, `service_event`, `unmapped`).
+    pub events_by_status: BTreeMap<String, u64>,
+    /// Distinct names per status.
+    pub event_names_by_status: BTreeMap<String, u64>,
+    /// The most frequent unmapped names (up to 20).
+    pub top_unmapped: Vec<Unmapped>,
+}
+
+/// Everything a run did, written as `summary.json`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunSummary {
+    /// trailguard version.
+    pub version: String,
+    /// Sources as given.
+    pub sources: Vec<String>,
+    /// `--since`, RFC 3339.
+    pub since: Option<String>,
+    /// `--until`, RFC 3339.
+    pub until: Option<String>,
+    /// Objects listed (read + skipped + failed).
+    pub objects_listed: u64,
+    /// Objects decoded (including partly read ones).
+    pub objects_read: u64,
+    /// Objects listed but not read, per reason.
+    pub objects_skipped: BTreeMap<String, u64>,
+    /// S3 prefixes pruned without listing, per reason.
+    pub prefixes_skipped: BTreeMap<String, u64>,
+    /// Objects that failed entirely or partly.
+    pub objects_failed: u64,
+    /// Every failure, with its path and reason.
+    pub failed: Vec<Failure>,
+    /// Records parsed, including duplicates and filtered ones.
+    pub records_read: u64,
+    /// Array elements or lines that were not JSON objects.
+    pub invalid_records: u64,
+    /// Records dropped as duplicates of an `eventID` already counted.
+    pub duplicates: u64,
+    /// Records outside `--since/--until`.
+    pub events_outside_window: u64,
+    /// Records excluded by `--accounts/--regions`.
+    pub events_filtered: u64,
+    /// Events counted in `activity.parquet` (`records_read - duplicates - outside - filtered`).
+    pub events: u64,
+    /// Events that arrived after their day had been written (extra rows for that day).
+    pub late_events: u64,
+    /// Rows in `activity.parquet`.
+    pub activity_rows: u64,
+    /// Objects per document shape.
+    pub shapes: BTreeMap<String, u64>,
+    /// Bytes as read.
+    pub compressed_bytes: u64,
+    /// Bytes after decompression.
+    pub uncompressed_bytes: u64,
+    /// Wall time.
+    pub elapsed_seconds: f64,
+    /// `events / elapsed_seconds`.
+    pub events_per_second: f64,
+    /// Uncompressed MB (10^6 bytes) per second.
+    pub uncompressed_mb_per_second: f64,
+    /// Peak resident memory of the process.
+    pub peak_rss_bytes: u64,
+    /// Decoder threads.
+    pub threads: usize,
+    /// Event -> IAM action mapping coverage.
+    pub mapping: MappingCoverage,
+    /// The process exit code this run ends with.
+    pub exit_code: i32,
+}
+
+fn mb(b: u64) -> String {
+    format!("{:.1} MB", b as f64 / 1e6)
+}
+
+impl RunSummary {
+    /// The short human summary for stdout.
+    pub fn human(&self) -> String {
+        let mut s = String::new();
+        let skipped: u64 = self.objects_skipped.values().sum();
+        s.push_str(&format!(
+            "trailguard scan: {} objects read, {} skipped, {} failed ({} compressed, {} JSON) in {:.2}s\n",
+            self.objects_read,
+            skipped,
+            self.objects_failed,
+            mb(self.compressed_bytes),
+            mb(self.uncompressed_bytes),
+            self.elapsed_seconds
+        ));
+        s.push_str(&format!(
+            "  events: {} counted ({} records, {} duplicates, {} outside window, {} filtered) at {:.0} events/s, {:.0} MB/s\n",
+            self.events,
+            self.records_read,
+            self.duplicates,
+            self.events_outside_window,
+            self.events_filtered,
+            self.events_per_second,
+            self.uncompressed_mb_per_second
+        ));
+        s.push_str(&format!(
+            "  activity: {} rows; IAM action known for {:.1}% of events and {:.1}% of {} event names\n",
+            self.activity_rows,
+            self.mapping.events_resolved_share * 100.0,
+            self.mapping.event_names_resolved_share * 100.0,
+            self.mapping.distinct_event_names
+        ));
+        if !self.objects_skipped.is_empty() || !self.prefixes_skipped.is_empty() {
+            let list = |m: &BTreeMap<String, u64>| {
+                m.iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            s.push_str(&format!(
+                "  skipped objects: {}",
+                list(&self.objects_skipped)
+            ));
+            if !self.prefixes_skipped.is_empty() {
+                s.push_str(&format!(
+                    "; pruned prefixes: {}",
+                    list(&self.prefixes_skipped)
+                ));
+            }
+            s.push('\n');
+        }
+        for f in self.failed.iter().take(10) {
+            s.push_str(&format!("  FAILED {}: {} ({})\n", f.path, f.error, f.kind));
+        }
+        if self.failed.len() > 10 {
+            s.push_str(&format!(
+                "  ... and {} more failures in summary.json\n",
+                self.failed.len() - 10
+            ));
+        }
+        s
+    }
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), 0 where unknown.
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}

@@ -1,0 +1,514 @@
+//! The scan pipeline:
+//!
+//! ```text
+//! source thread (tokio: plan, list, GET/read in day order)
+//!   -> dispatcher (records which delivery days are in flight)
+//!   -> N decoder threads (rayon pool: gunzip, parse, filter, dedup, aggregate per object)
+//!   -> this thread (merge, flush complete days to Parquet, count, progress)
+//! ```
+//!
+//! Every channel is bounded, so memory holds a fixed number of objects in flight plus the rows
+//! of the days that may still receive events. A day is complete once every object whose
+//! delivery day could hold it has been merged ([`Tracker`]); its rows are then written and its
+//! event IDs forgotten.
+
+use crate::activity::{Activity, ActivityKey, Agg, FileActivity, Interner, NO_DAY};
+use crate::decode::{Decoded, Decoder, Limits, Shape};
+use crate::dedup::Dedup;
+use crate::event::Event;
+use crate::output::activity_parquet::ActivityWriter;
+use crate::output::summary::{Failure, MappingCoverage, RunSummary, Unmapped, peak_rss_bytes};
+use crate::progress::Progress;
+use crate::source::fetch::{self, FetchOptions};
+use crate::source::layout::LATE_DELIVERY_DAYS;
+use crate::source::{ObjectRef, Selection, SourceItem, SourceSpec};
+use crate::time::day_of;
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Everything a scan needs.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Where to read.
+    pub sources: Vec<SourceSpec>,
+    /// Window and filters.
+    pub selection: Selection,
+    /// Reading options.
+    pub fetch: FetchOptions,
+    /// Decoding limits.
+    pub limits: Limits,
+    /// Decoder threads.
+    pub threads: usize,
+    /// Output folder.
+    pub out_dir: PathBuf,
+    /// Show a progress line on stderr (when it is a terminal).
+    pub progress: bool,
+}
+
+/// Per-object counters.
+#[derive(Clone, Copy, Debug, Default)]
+struct FileStats {
+    records: u64,
+    duplicates: u64,
+    outside: u64,
+    filtered: u64,
+    events: u64,
+}
+
+enum Outcome {
+    Read {
+        obj: ObjectRef,
+        decoded: Decoded,
+        stats: FileStats,
+        rows: Vec<(ActivityKey, Agg)>,
+    },
+    Failed {
+        obj: ObjectRef,
+        kind: &'static str,
+        error: String,
+        compressed: u64,
+    },
+    Note(SourceItem),
+}
+
+/// Which delivery days are still being read.
+#[derive(Default)]
+struct Tracker {
+    inflight: BTreeMap<i32, usize>,
+    last: Option<i32>,
+}
+
+impl Tracker {
+    fn dispatch(&mut self, day: Option<i32>) {
+        let d = day.unwrap_or(i32::MIN);
+        *self.inflight.entry(d).or_default() += 1;
+        self.last = Some(self.last.map_or(d, |l| l.max(d)));
+    }
+    fn complete(&mut self, day: Option<i32>) {
+        let d = day.unwrap_or(i32::MIN);
+        if let Some(n) = self.inflight.get_mut(&d) {
+            *n -= 1;
+            if *n == 0 {
+                self.inflight.remove(&d);
+            }
+        }
+    }
+    /// The earliest delivery day that may still come: objects in flight, or (sorted order)
+    /// anything not yet dispatched. `None` while undated objects are in flight.
+    fn horizon(&self) -> Option<i32> {
+        let h = self.inflight.keys().next().copied().or(self.last)?;
+        (h != i32::MIN).then_some(h)
+    }
+}
+
+struct Shared<'a> {
+    sel: &'a Selection,
+    dedup: &'a Dedup,
+}
+
+fn in_window(sel: &Selection, t: Option<i64>) -> bool {
+    match t {
+        Some(t) => sel.since.is_none_or(|s| t >= s) && sel.until.is_none_or(|u| t <= u),
+        None => sel.since.is_none() && sel.until.is_none(),
+    }
+}
+
+fn decode_object(
+    obj: ObjectRef,
+    data: Vec<u8>,
+    decoder: &mut Decoder,
+    interner: &mut Interner,
+    sh: &Shared<'_>,
+) -> Outcome {
+    let compressed = data.len() as u64;
+    let mut fa = FileActivity::default();
+    let mut st = FileStats::default();
+    let key_account = obj.account().map(str::to_string);
+    let key_region = obj.layout.as_ref().and_then(|l| l.region.clone());
+    let result = decoder.decode(data, |e: &Event<'_, '_>| {
+        st.records += 1;
+        if !in_window(sh.sel, e.time_ms) {
+            st.outside += 1;
+            return;
+        }
+        let account = e.account().or(key_account.as_deref()).unwrap_or("unknown");
+        let region = e.aws_region.or(key_region.as_deref()).unwrap_or("unknown");
+        if sh
+            .sel
+            .accounts
+            .as_ref()
+            .is_some_and(|a| !a.iter().any(|x| x == account))
+            || sh
+                .sel
+                .regions
+                .as_ref()
+                .is_some_and(|r| !r.iter().any(|x| x == region))
+        {
+            st.filtered += 1;
+            return;
+        }
+        let day = e.time_ms.map(day_of).unwrap_or(NO_DAY);
+        if let Some(id) = e.event_id
+            && !sh.dedup.insert(day, id)
+        {
+            st.duplicates += 1;
+            return;
+        }
+        st.events += 1;
+        fa.add(e, account, region, day, interner);
+    });
+    match result {
+        Ok(decoded) => Outcome::Read {
+            obj,
+            decoded,
+            stats: st,
+            rows: fa.into_rows(interner),
+        },
+        Err(e) => Outcome::Failed {
+            obj,
+            kind: e.code(),
+            error: e.to_string(),
+            compressed,
+        },
+    }
+}
+
+/// Runs a scan and writes its outputs; returns the summary (also written as `summary.json`).
+pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
+    let start = Instant::now();
+    std::fs::create_dir_all(&cfg.out_dir)
+        .with_context(|| format!("creating output folder {}", cfg.out_dir.display()))?;
+    let activity_path = cfg.out_dir.join("activity.parquet");
+    let mut writer = ActivityWriter::create(&activity_path)
+        .with_context(|| format!("creating {}", activity_path.display()))?;
+    let threads = cfg.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("decode-{i}"))
+        .build()
+        .context("starting decoder threads")?;
+
+    let (src_tx, mut src_rx) = tokio::sync::mpsc::channel::<SourceItem>(threads * 2 + 2);
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<(
+        ObjectRef,
+        Result<Vec<u8>, crate::error::SourceError>,
+    )>(threads * 2);
+    let (out_tx, out_rx) = crossbeam_channel::bounded::<Outcome>(threads * 4);
+    let tracker = Mutex::new(Tracker::default());
+    let dedup = Dedup::new();
+    let shared = Shared {
+        sel: &cfg.selection,
+        dedup: &dedup,
+    };
+    let progress = Progress::new(cfg.progress);
+    let mut sum = RunSummary {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        sources: cfg.sources.iter().map(|s| s.to_string()).collect(),
+        since: cfg.selection.since.map(crate::time::format_ms),
+        until: cfg.selection.until.map(crate::time::format_ms),
+        threads,
+        ..Default::default()
+    };
+    let mut activity = Activity::default();
+    let mut write_err: Option<anyhow::Error> = None;
+
+    std::thread::scope(|s| {
+        let (specs, sel, fopts) = (
+            cfg.sources.clone(),
+            cfg.selection.clone(),
+            cfg.fetch.clone(),
+        );
+        s.spawn(move || fetch::run(specs, sel, fopts, src_tx));
+        // Dispatcher: in delivery-day order, note the day in flight, then hand to decoders.
+        let (tracker_ref, notes_tx) = (&tracker, out_tx.clone());
+        s.spawn(move || {
+            while let Some(item) = src_rx.blocking_recv() {
+                match item {
+                    SourceItem::Object { obj, data } => {
+                        tracker_ref
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .dispatch(obj.day());
+                        if work_tx.send((obj, data)).is_err() {
+                            break;
+                        }
+                    }
+                    other => {
+                        if notes_tx.send(Outcome::Note(other)).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let limits = cfg.limits;
+        let shared = &shared;
+        s.spawn(move || {
+            pool.scope(|ps| {
+                for _ in 0..threads {
+                    let (rx, tx) = (work_rx.clone(), out_tx.clone());
+                    ps.spawn(move |_| {
+                        let mut decoder = Decoder::new(limits);
+                        let mut interner = Interner::default();
+                        for (obj, data) in rx {
+                            let outcome = match data {
+                                Ok(bytes) => {
+                                    decode_object(obj, bytes, &mut decoder, &mut interner, shared)
+                                }
+                                Err(e) => Outcome::Failed {
+                                    obj,
+                                    kind: e.code(),
+                                    error: e.to_string(),
+                                    compressed: 0,
+                                },
+                            };
+                            if tx.send(outcome).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                drop(out_tx);
+            });
+        });
+
+        // This thread: merge, flush complete days, count.
+        let mut flushed_to = i32::MIN;
+        for outcome in out_rx {
+            let day = match &outcome {
+                Outcome::Read { obj, .. } | Outcome::Failed { obj, .. } => Some(obj.day()),
+                Outcome::Note(_) => None,
+            };
+            account(&mut sum, outcome, &mut activity);
+            let horizon = {
+                let mut t = tracker.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(d) = day {
+                    t.complete(d);
+                }
+                t.horizon()
+            };
+            if let Some(h) = horizon {
+                let cut = h.saturating_sub(LATE_DELIVERY_DAYS);
+                if cut > flushed_to {
+                    flushed_to = cut;
+                    let rows = activity.flush_before(cut);
+                    dedup.evict_before(cut);
+                    if write_err.is_none()
+                        && let Err(e) = writer.write(&rows)
+                    {
+                        write_err = Some(anyhow::Error::new(e).context("writing activity.parquet"));
+                    }
+                }
+            }
+            progress.update(
+                sum.objects_read + sum.objects_failed,
+                sum.compressed_bytes,
+                sum.events,
+                sum.objects_failed,
+            );
+        }
+    });
+    progress.finish();
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    let rows = activity.flush_all();
+    writer.write(&rows).context("writing activity.parquet")?;
+    let (activity_rows, written_events) = writer.finish().context("closing activity.parquet")?;
+    debug_assert_eq!(written_events, sum.events);
+    sum.activity_rows = activity_rows;
+    sum.late_events = activity.late_events();
+    sum.mapping = coverage(&activity);
+    sum.objects_listed = sum.objects_read
+        + sum.objects_skipped.values().sum::<u64>()
+        + sum
+            .failed
+            .iter()
+            .filter(|f| !f.partial && f.kind != "list")
+            .count() as u64;
+    let secs = start.elapsed().as_secs_f64();
+    sum.elapsed_seconds = secs;
+    sum.events_per_second = sum.events as f64 / secs.max(1e-9);
+    sum.uncompressed_mb_per_second = sum.uncompressed_bytes as f64 / 1e6 / secs.max(1e-9);
+    sum.peak_rss_bytes = peak_rss_bytes();
+    sum.exit_code = if sum.failed.is_empty() {
+        0
+    } else {
+        crate::cli::EXIT_PARTIAL
+    };
+    let json = serde_json::to_vec_pretty(&sum).context("encoding summary.json")?;
+    let summary_path = cfg.out_dir.join("summary.json");
+    crate::output::write_atomic(&summary_path, &json)
+        .with_context(|| format!("writing {}", summary_path.display()))?;
+    Ok(sum)
+}
+
+fn account(sum: &mut RunSummary, outcome: Outcome, activity: &mut Activity) {
+    match outcome {
+        Outcome::Read {
+            obj,
+            decoded,
+            stats,
+            rows,
+        } => {
+            sum.objects_read += 1;
+            sum.compressed_bytes += decoded.compressed_bytes;
+            sum.uncompressed_bytes += decoded.uncompressed_bytes;
+            sum.records_read += stats.records;
+            sum.invalid_records += decoded.invalid_records;
+            sum.duplicates += stats.duplicates;
+            sum.events_outside_window += stats.outside;
+            sum.events_filtered += stats.filtered;
+            sum.events += stats.events;
+            let shape = match decoded.shape {
+                Shape::Records => "records",
+                Shape::Array => "array",
+                Shape::Single => "single",
+                Shape::Lines => "lines",
+            };
+            *sum.shapes.entry(shape.to_string()).or_default() += 1;
+            if let Some(e) = decoded.partial_error {
+                tracing::warn!(path = %obj.display_name(), error = %e, "object read only in part");
+                sum.objects_failed += 1;
+                sum.failed.push(Failure {
+                    path: obj.display_name(),
+                    kind: e.code().to_string(),
+                    error: e.to_string(),
+                    partial: true,
+                });
+            }
+            activity.merge(rows);
+        }
+        Outcome::Failed {
+            obj,
+            kind,
+            error,
+            compressed,
+        } => {
+            tracing::error!(path = %obj.display_name(), %error, "cannot read object");
+            sum.objects_failed += 1;
+            sum.compressed_bytes += compressed;
+            sum.failed.push(Failure {
+                path: obj.display_name(),
+                kind: kind.to_string(),
+                error,
+                partial: false,
+            });
+        }
+        Outcome::Note(SourceItem::Skipped { reason, .. }) => {
+            *sum.objects_skipped
+                .entry(reason.as_str().to_string())
+                .or_default() += 1;
+        }
+        Outcome::Note(SourceItem::SkippedPrefix { reason, .. }) => {
+            *sum.prefixes_skipped
+                .entry(reason.as_str().to_string())
+                .or_default() += 1;
+        }
+        Outcome::Note(SourceItem::ListFailed { location, error }) => {
+            tracing::error!(%location, %error, "cannot list");
+            sum.objects_failed += 1;
+            sum.failed.push(Failure {
+                path: location,
+                kind: "list".to_string(),
+                error: error.to_string(),
+                partial: false,
+            });
+        }
+        Outcome::Note(SourceItem::Object { obj, data }) => {
+            // Objects reach the decoders through the dispatcher; a stray one is a read error.
+            if let Err(e) = data {
+                sum.objects_failed += 1;
+                sum.failed.push(Failure {
+                    path: obj.display_name(),
+                    kind: e.code().to_string(),
+                    error: e.to_string(),
+                    partial: false,
+                });
+            }
+        }
+    }
+}
+
+fn coverage(activity: &Activity) -> MappingCoverage {
+    let c = activity.coverage();
+    let total: u64 = c.events_by_status.values().sum();
+    let names: u64 = c.names_by_status.values().sum();
+    let get = |m: &BTreeMap<&'static str, u64>, k: &str| m.get(k).copied().unwrap_or(0);
+    let share = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    let mut top: Vec<Unmapped> = c
+        .unmapped
+        .iter()
+        .map(|((s, n), e)| Unmapped {
+            event_source: s.to_string(),
+            event_name: n.to_string(),
+            events: *e,
+        })
+        .collect();
+    top.sort_by(|a, b| {
+        b.events
+            .cmp(&a.events)
+            .then_with(|| (&a.event_source, &a.event_name).cmp(&(&b.event_source, &b.event_name)))
+    });
+    top.truncate(20);
+    MappingCoverage {
+        events_resolved_share: share(total - get(&c.events_by_status, "unmapped"), total),
+        events_mapped_share: share(get(&c.events_by_status, "mapped"), total),
+        event_names_resolved_share: share(names - get(&c.names_by_status, "unmapped"), names),
+        distinct_event_names: names,
+        events_by_status: c
+            .events_by_status
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        event_names_by_status: c
+            .names_by_status
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        top_unmapped: top,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracker_horizon_follows_the_oldest_day_in_flight() {
+        let mut t = Tracker::default();
+        assert_eq!(t.horizon(), None);
+        t.dispatch(None);
+        t.dispatch(Some(10));
+        assert_eq!(t.horizon(), None, "undated objects block flushing");
+        t.complete(None);
+        assert_eq!(t.horizon(), Some(10));
+        t.dispatch(Some(11));
+        t.complete(Some(10));
+        assert_eq!(t.horizon(), Some(11));
+        t.complete(Some(11));
+        assert_eq!(
+            t.horizon(),
+            Some(11),
+            "nothing earlier than the last dispatched can come"
+        );
+    }
+
+    #[test]
+    fn window_excludes_untimed_events_only_when_bounded() {
+        let open = Selection::default();
+        assert!(in_window(&open, None));
+        let bounded = Selection {
+            since: Some(100),
+            until: Some(200),
+            ..Default::default()
+        };
+        assert!(!in_window(&bounded, None));
+        assert!(in_window(&bounded, Some(100)));
+        assert!(in_window(&bounded, Some(200)));
+        assert!(!in_window(&bounded, Some(201)));
+    }
+}

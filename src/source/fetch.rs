@@ -1,0 +1,209 @@
+//! Plans every source, sorts the units by delivery day, and reads objects with bounded
+//! concurrency in that order into a bounded channel. Memory held here is at most
+//! `concurrency` objects plus the channel's capacity.
+
+use super::s3::{S3, S3Options};
+use super::{Location, ObjectRef, Selection, SkipReason, SourceItem, SourceSpec, Unit, layout};
+use crate::error::SourceError;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::mpsc::Sender;
+
+/// How to read.
+#[derive(Clone, Debug)]
+pub struct FetchOptions {
+    /// Refuse objects larger than this (compressed or not) before reading them.
+    pub max_object_size: u64,
+    /// S3 GETs in flight.
+    pub s3_concurrency: usize,
+    /// Local reads in flight.
+    pub local_concurrency: usize,
+    /// S3 connection settings.
+    pub s3: S3Options,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            max_object_size: 1 << 30,
+            s3_concurrency: 32,
+            local_concurrency: 4,
+            s3: S3Options {
+                max_attempts: 5,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+enum Work {
+    Fetch(ObjectRef),
+    Note(SourceItem),
+}
+
+/// Reads all sources into `tx` and returns when done or when the receiver hangs up. Runs its
+/// own Tokio runtime; call it from a dedicated thread.
+pub fn run(specs: Vec<SourceSpec>, sel: Selection, opts: FetchOptions, tx: Sender<SourceItem>) {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = tx.blocking_send(SourceItem::ListFailed {
+                location: "tokio runtime".into(),
+                error: SourceError::Io(e),
+            });
+            return;
+        }
+    };
+    rt.block_on(run_async(specs, sel, opts, tx));
+}
+
+async fn run_async(
+    specs: Vec<SourceSpec>,
+    sel: Selection,
+    opts: FetchOptions,
+    tx: Sender<SourceItem>,
+) {
+    let mut units = Vec::new();
+    let mut notes = Vec::new();
+    let s3 = if specs.iter().any(|s| matches!(s, SourceSpec::S3 { .. })) {
+        Some(S3::connect(&opts.s3).await)
+    } else {
+        None
+    };
+    for spec in &specs {
+        match spec {
+            SourceSpec::Local(p) => super::local::plan(p, &sel, &mut units, &mut notes),
+            SourceSpec::S3 { bucket, prefix } => {
+                if let Some(s3) = &s3 {
+                    s3.plan(bucket, prefix, &sel, &mut units, &mut notes).await;
+                }
+            }
+        }
+    }
+    for n in notes {
+        if tx.send(n).await.is_err() {
+            return;
+        }
+    }
+    // Stable sort: day order across sources; undated units first.
+    units.sort_by_cached_key(Unit::sort_key);
+    let concurrency = if s3.is_some() {
+        opts.s3_concurrency.max(1)
+    } else {
+        opts.local_concurrency.max(1)
+    };
+    let limit = opts.max_object_size;
+    let reader = s3.clone();
+    let work = stream::iter(units).flat_map(move |u| unit_stream(u, s3.clone(), sel.clone()));
+    let mut items = work
+        .map(move |w| {
+            let s3 = reader.clone();
+            async move {
+                match w {
+                    Work::Note(n) => n,
+                    Work::Fetch(obj) => {
+                        let data = read(&obj, s3.as_ref(), limit).await;
+                        SourceItem::Object { obj, data }
+                    }
+                }
+            }
+        })
+        .buffered(concurrency);
+    while let Some(item) = items.next().await {
+        if tx.send(item).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn read(obj: &ObjectRef, s3: Option<&S3>, limit: u64) -> Result<Vec<u8>, SourceError> {
+    if let Some(size) = obj.size
+        && size > limit
+    {
+        return Err(SourceError::TooLarge { size, limit });
+    }
+    match &obj.location {
+        Location::Local(p) => {
+            let p = p.clone();
+            tokio::task::spawn_blocking(move || super::local::read(&p, limit))
+                .await
+                .unwrap_or_else(|e| Err(SourceError::Io(std::io::Error::other(e))))
+        }
+        Location::S3 { bucket, key } => match s3 {
+            Some(s3) => s3.get(bucket, key, limit).await,
+            None => Err(SourceError::S3 {
+                op: "GetObject",
+                message: "no S3 client".into(),
+            }),
+        },
+    }
+}
+
+fn judge_listed(o: ObjectRef, generic: bool, sel: &Selection) -> Work {
+    if let Some(reason) = o
+        .layout
+        .as_ref()
+        .and_then(|l| SkipReason::from_verdict(layout::judge(l, sel)))
+    {
+        return Work::Note(SourceItem::Skipped { obj: o, reason });
+    }
+    if generic {
+        let name = match &o.location {
+            Location::S3 { key, .. } => key.rsplit('/').next().unwrap_or(key).to_string(),
+            Location::Local(p) => p.display().to_string(),
+        };
+        if !super::looks_like_log_name(&name) {
+            return Work::Note(SourceItem::Skipped {
+                obj: o,
+                reason: SkipReason::NotLogFile,
+            });
+        }
+    }
+    Work::Fetch(o)
+}
+
+fn unit_stream(u: Unit, s3: Option<S3>, sel: Selection) -> BoxStream<'static, Work> {
+    match u {
+        Unit::Local(o) => stream::iter([Work::Fetch(o)]).boxed(),
+        Unit::S3Objects(v) => stream::iter(v.into_iter().map(Work::Fetch)).boxed(),
+        Unit::S3Prefix {
+            bucket,
+            prefix,
+            layout,
+        } => {
+            let Some(s3) = s3 else {
+                return stream::empty().boxed();
+            };
+            let generic = layout.is_none();
+            // Pages are listed lazily, as the reader gets to them.
+            stream::unfold(Some(None::<String>), move |state| {
+                let (s3, bucket, prefix, sel) =
+                    (s3.clone(), bucket.clone(), prefix.clone(), sel.clone());
+                async move {
+                    let token = state?;
+                    match s3.list_page(&bucket, &prefix, token).await {
+                        Ok((objs, next)) => {
+                            let work: Vec<Work> = objs
+                                .into_iter()
+                                .map(|o| judge_listed(o, generic, &sel))
+                                .collect();
+                            Some((stream::iter(work), next.map(Some)))
+                        }
+                        Err(error) => Some((
+                            stream::iter(vec![Work::Note(SourceItem::ListFailed {
+                                location: format!("s3://{bucket}/{prefix}"),
+                                error,
+                            })]),
+                            None,
+                        )),
+                    }
+                }
+            })
+            .flatten()
+            .boxed()
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Local files and directory trees.
+
+use super::{
+    Location, ObjectRef, Selection, SkipReason, SourceItem, Unit, layout, looks_like_log_name,
+};
+use crate::error::SourceError;
+use std::path::Path;
+
+/// Plans a local file or directory: files to read become [`Unit::Local`], files that the layout
+/// or the selection rules out become [`SourceItem::Skipped`], unreadable directories become
+/// [`SourceItem::ListFailed`].
+pub fn plan(path: &Path, sel: &Selection, units: &mut Vec<Unit>, notes: &mut Vec<SourceItem>) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            notes.push(SourceItem::ListFailed {
+                location: path.display().to_string(),
+                error: SourceError::Io(e),
+            });
+            return;
+        }
+    };
+    if meta.is_file() {
+        // A file named on the command line is always read, whatever its name.
+        push_file(path, &meta, sel, true, units, notes);
+        return;
+    }
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let name = e.file_name().to_string_lossy();
+                if !looks_like_log_name(&name) {
+                    notes.push(SourceItem::Skipped {
+                        obj: object(e.path(), None),
+                        reason: SkipReason::NotLogFile,
+                    });
+                    continue;
+                }
+                match e.metadata() {
+                    Ok(m) => push_file(e.path(), &m, sel, false, units, notes),
+                    Err(err) => notes.push(SourceItem::Object {
+                        obj: object(e.path(), None),
+                        data: Err(SourceError::Io(err.into())),
+                    }),
+                }
+            }
+            Ok(_) => {}
+            Err(err) => notes.push(SourceItem::ListFailed {
+                location: err
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| path.display().to_string()),
+                error: SourceError::Io(err.into()),
+            }),
+        }
+    }
+}
+
+fn object(path: &Path, meta: Option<&std::fs::Metadata>) -> ObjectRef {
+    let etag = meta.map(|m| {
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!("{mtime:x}-{:x}", m.len())
+    });
+    ObjectRef {
+        location: Location::Local(path.to_path_buf()),
+        size: meta.map(|m| m.len()),
+        etag,
+        layout: layout::parse(&path.to_string_lossy()),
+    }
+}
+
+fn push_file(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    sel: &Selection,
+    named: bool,
+    units: &mut Vec<Unit>,
+    notes: &mut Vec<SourceItem>,
+) {
+    let obj = object(path, Some(meta));
+    if !named
+        && let Some(l) = &obj.layout
+        && let Some(reason) = SkipReason::from_verdict(layout::judge(l, sel))
+    {
+        notes.push(SourceItem::Skipped { obj, reason });
+        return;
+    }
+    units.push(Unit::Local(obj));
+}
+
+/// Reads a local file, refusing one larger than `limit` before reading it.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    if len > limit {
+        return Err(SourceError::TooLarge { size: len, limit });
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_a_tree_with_digests_and_filters() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("AWSLogs/o-x1/111122223333");
+        for sub in [
+            "CloudTrail/us-east-1/2024/05/01/a.json.gz",
+            "CloudTrail/eu-west-1/2024/05/02/b.json.gz",
+            "CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz",
+            "CloudTrail-Insight/us-east-1/2024/05/01/i.json.gz",
+            "CloudTrail/us-east-1/2024/05/01/README.md",
+        ] {
+            let p = base.join(sub);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        let sel = Selection {
+            regions: Some(vec!["us-east-1".into()]),
+            ..Default::default()
+        };
+        let (mut units, mut notes) = (vec![], vec![]);
+        plan(dir.path(), &sel, &mut units, &mut notes);
+        assert_eq!(units.len(), 1);
+        let mut reasons: Vec<_> = notes
+            .iter()
+            .map(|n| match n {
+                SourceItem::Skipped { reason, .. } => reason.as_str(),
+                _ => "other",
+            })
+            .collect();
+        reasons.sort();
+        assert_eq!(reasons, ["digest", "filtered", "insight", "not_log_file"]);
+        // A missing path is reported, not fatal.
+        let (mut u2, mut n2) = (vec![], vec![]);
+        plan(&dir.path().join("nope"), &sel, &mut u2, &mut n2);
+        assert!(matches!(n2[0], SourceItem::ListFailed { .. }));
+    }
+
+    #[test]
+    fn refuses_oversized_files_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.json");
+        std::fs::write(&p, vec![b' '; 100]).unwrap();
+        assert!(matches!(read(&p, 10), Err(SourceError::TooLarge { .. })));
+        assert_eq!(read(&p, 100).unwrap().len(), 100);
+    }
+}

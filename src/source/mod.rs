@@ -1,0 +1,312 @@
+//! Sources: where archives come from, in which order, and their bytes.
+//!
+//! A run names one or more [`SourceSpec`]s (local files, local directories walked recursively,
+//! `s3://bucket/prefix`). Each is first *planned* into [`Unit`]s: a local file, or an S3 prefix
+//! to list. Planning prunes by the CloudTrail key layout ([`layout`]) so that a one-day scan of a
+//! five-year bucket lists only that day's prefixes. Units of all sources are then sorted by
+//! delivery day, so objects reach the decoders in day order across sources: this is what lets
+//! deduplication and aggregation forget a day once it is complete (bounded memory).
+//!
+//! [`fetch::run`] lists the units lazily and reads objects with bounded concurrency, preserving
+//! that order, into a bounded channel of [`SourceItem`]s.
+
+pub mod fetch;
+pub mod layout;
+pub mod local;
+pub mod s3;
+pub mod trails;
+
+use crate::error::SourceError;
+pub use layout::{KeyLayout, LogKind, Verdict};
+use std::fmt;
+use std::path::PathBuf;
+
+/// One command-line source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SourceSpec {
+    /// A local file or directory.
+    Local(PathBuf),
+    /// An S3 bucket and key prefix (may be empty).
+    S3 {
+        /// Bucket name.
+        bucket: String,
+        /// Key prefix, without a leading `/`.
+        prefix: String,
+    },
+}
+
+impl SourceSpec {
+    /// Parses `s3://bucket/prefix` or a local path.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if let Some(rest) = s.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(format!(
+                    "`{s}`: an S3 source needs a bucket (s3://bucket/prefix)"
+                ));
+            }
+            return Ok(SourceSpec::S3 {
+                bucket: bucket.to_string(),
+                prefix: prefix.trim_start_matches('/').to_string(),
+            });
+        }
+        if s.is_empty() {
+            return Err("empty source path".into());
+        }
+        Ok(SourceSpec::Local(PathBuf::from(s)))
+    }
+}
+
+impl fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceSpec::Local(p) => write!(f, "{}", p.display()),
+            SourceSpec::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// What to read: the window and the account and region filters.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Inclusive lower bound on `eventTime`, epoch ms.
+    pub since: Option<i64>,
+    /// Inclusive upper bound on `eventTime`, epoch ms.
+    pub until: Option<i64>,
+    /// Only these recipient accounts.
+    pub accounts: Option<Vec<String>>,
+    /// Only these regions (`awsRegion`).
+    pub regions: Option<Vec<String>>,
+}
+
+impl Selection {
+    /// The first day of the window.
+    pub fn since_day(&self) -> Option<i32> {
+        self.since.map(crate::time::day_of)
+    }
+    /// The last day of the window.
+    pub fn until_day(&self) -> Option<i32> {
+        self.until.map(crate::time::day_of)
+    }
+}
+
+/// Where an object lives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A local file.
+    Local(PathBuf),
+    /// An S3 object.
+    S3 {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+    },
+}
+
+/// An object to read (or that was skipped), with what its key tells.
+#[derive(Clone, Debug)]
+pub struct ObjectRef {
+    /// Where it is.
+    pub location: Location,
+    /// Size from the listing, when known.
+    pub size: Option<u64>,
+    /// ETag from the listing (S3) or `mtime-size` (local), to recognise it in a later run.
+    pub etag: Option<String>,
+    /// Its place in the CloudTrail layout, if any.
+    pub layout: Option<KeyLayout>,
+}
+
+impl ObjectRef {
+    /// `s3://bucket/key` or the local path, for messages.
+    pub fn display_name(&self) -> String {
+        match &self.location {
+            Location::Local(p) => p.display().to_string(),
+            Location::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+        }
+    }
+    /// The delivery day from the key layout.
+    pub fn day(&self) -> Option<i32> {
+        self.layout.as_ref().and_then(|l| l.day)
+    }
+    /// The account from the key layout.
+    pub fn account(&self) -> Option<&str> {
+        self.layout.as_ref().and_then(|l| l.account.as_deref())
+    }
+}
+
+/// Why a listed object or prefix was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// `CloudTrail-Digest/`.
+    Digest,
+    /// `CloudTrail-Insight/`.
+    Insight,
+    /// Another log type's folder under `AWSLogs/<account>/`.
+    OtherLogType,
+    /// Delivery day outside `--since/--until`.
+    OutsideWindow,
+    /// Excluded by `--accounts`/`--regions`.
+    Filtered,
+    /// While walking a tree: a name that is not a log file (`README.md`, hidden files).
+    NotLogFile,
+}
+
+impl SkipReason {
+    /// Stable name used in `summary.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Digest => "digest",
+            SkipReason::Insight => "insight",
+            SkipReason::OtherLogType => "other_log_type",
+            SkipReason::OutsideWindow => "outside_window",
+            SkipReason::Filtered => "filtered",
+            SkipReason::NotLogFile => "not_log_file",
+        }
+    }
+
+    /// The reason for a layout verdict, `None` for [`Verdict::Keep`].
+    pub fn from_verdict(v: Verdict) -> Option<Self> {
+        match v {
+            Verdict::Keep => None,
+            Verdict::Digest => Some(SkipReason::Digest),
+            Verdict::Insight => Some(SkipReason::Insight),
+            Verdict::OtherKind => Some(SkipReason::OtherLogType),
+            Verdict::OutsideWindow => Some(SkipReason::OutsideWindow),
+            Verdict::Filtered => Some(SkipReason::Filtered),
+        }
+    }
+}
+
+/// Whether a file name found while walking a tree or listing a generic prefix looks like a log
+/// file. Named files are always read; this only keeps `README.md`, `.DS_Store` and the like out
+/// of directory walks. Content is still recognised by its bytes, not by this name.
+pub fn looks_like_log_name(name: &str) -> bool {
+    if name.starts_with('.') {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    [
+        ".json",
+        ".json.gz",
+        ".jsonl",
+        ".jsonl.gz",
+        ".ndjson",
+        ".ndjson.gz",
+        ".gz",
+        ".log",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
+}
+
+/// A unit of planned work, sorted by delivery day before reading.
+#[derive(Clone, Debug)]
+pub enum Unit {
+    /// One local file.
+    Local(ObjectRef),
+    /// An S3 prefix to list recursively (a day folder, or a prefix outside the layout).
+    S3Prefix {
+        /// Bucket.
+        bucket: String,
+        /// Prefix to list without delimiter.
+        prefix: String,
+        /// The layout of the prefix (day set for day folders).
+        layout: Option<KeyLayout>,
+    },
+    /// Explicitly known S3 objects (found at a non-leaf level while planning).
+    S3Objects(Vec<ObjectRef>),
+}
+
+impl Unit {
+    /// The sort key: undated units first, then by day, account, region, name.
+    pub fn sort_key(&self) -> (i32, String, String, String) {
+        let (layout, name) = match self {
+            Unit::Local(o) => (o.layout.as_ref(), o.display_name()),
+            Unit::S3Prefix {
+                bucket,
+                prefix,
+                layout,
+            } => (layout.as_ref(), format!("s3://{bucket}/{prefix}")),
+            Unit::S3Objects(v) => (
+                v.first().and_then(|o| o.layout.as_ref()),
+                v.first().map(|o| o.display_name()).unwrap_or_default(),
+            ),
+        };
+        let day = layout.and_then(|l| l.day).unwrap_or(i32::MIN);
+        let account = layout.and_then(|l| l.account.clone()).unwrap_or_default();
+        let region = layout.and_then(|l| l.region.clone()).unwrap_or_default();
+        (day, account, region, name)
+    }
+}
+
+/// What the source stage hands to the decoders, in delivery-day order.
+#[derive(Debug)]
+pub enum SourceItem {
+    /// An object's bytes, or why they could not be read.
+    Object {
+        /// The object.
+        obj: ObjectRef,
+        /// Its bytes.
+        data: Result<Vec<u8>, SourceError>,
+    },
+    /// An object that was listed but not read.
+    Skipped {
+        /// The object.
+        obj: ObjectRef,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// A whole prefix was pruned without listing it.
+    SkippedPrefix {
+        /// `s3://bucket/prefix`.
+        prefix: String,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// Listing a directory or prefix failed; the run goes on with the rest.
+    ListFailed {
+        /// What could not be listed.
+        location: String,
+        /// Why.
+        error: SourceError,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_specs() {
+        assert_eq!(
+            SourceSpec::parse("s3://bucket/AWSLogs/").unwrap(),
+            SourceSpec::S3 {
+                bucket: "bucket".into(),
+                prefix: "AWSLogs/".into()
+            }
+        );
+        assert_eq!(
+            SourceSpec::parse("s3://bucket").unwrap(),
+            SourceSpec::S3 {
+                bucket: "bucket".into(),
+                prefix: String::new()
+            }
+        );
+        assert!(SourceSpec::parse("s3:///x").is_err());
+        assert_eq!(
+            SourceSpec::parse("./logs").unwrap(),
+            SourceSpec::Local(PathBuf::from("./logs"))
+        );
+    }
+
+    #[test]
+    fn log_names() {
+        assert!(looks_like_log_name(
+            "1_CloudTrail_us-east-1_20240501T0000Z_x.json.gz"
+        ));
+        assert!(looks_like_log_name("events.jsonl"));
+        assert!(!looks_like_log_name("README.md"));
+        assert!(!looks_like_log_name(".hidden.json"));
+    }
+}
