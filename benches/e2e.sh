@@ -6,11 +6,12 @@
 #   benches/e2e.sh --days 7             # RSS scaling: 7 days and 14 days at the same events/day
 #   benches/e2e.sh --s3                 # also scan the corpus through S3 (SeaweedFS on 127.0.0.1)
 #
+# trailguard scans <corpus>/AWSLogs (the bucket's content; MANIFEST.txt is beside it).
 # Both sides run with a WARM page cache: nothing is dropped; every corpus is read once (cat >
 # /dev/null) before the timed runs, so the numbers compare decompression + parsing, not the disk.
 # gzip side: `gzip -dc` over the CloudTrail/ event files only (Digest/Insight excluded), 2 parallel
 # streams (find -print0 | xargs -0 -P2 -n 64). MB/s are of uncompressed event JSON
-# (MANIFEST.json log_uncompressed_bytes). Peak RSS comes from /usr/bin/time -v (largest single
+# (MANIFEST.txt log_uncompressed_bytes). Peak RSS comes from /usr/bin/time -v (largest single
 # process of the command), else from trailguard's summary.json.
 # Results are printed as markdown and appended to benches/results/e2e-<UTC date>.md.
 set -euo pipefail
@@ -193,7 +194,7 @@ start_weed() {
 for i in "${!DIRS[@]}"; do
     dir=${DIRS[$i]}
     label=${LABELS[$i]}
-    man=$dir/MANIFEST.json
+    man=$dir/MANIFEST.txt
     raw=$(json_field "$man" log_uncompressed_bytes)
     uniq=$(json_field "$man" unique_events)
     written=$(json_field "$man" events_written)
@@ -212,7 +213,8 @@ for i in "${!DIRS[@]}"; do
         out=$WORK/scan-$i
         rm -rf "$out"; mkdir -p "$out"
         log "[$label] trailguard scan"
-        if timed scan "$TG" scan "$dir" --out "$out" --quiet; then
+        # AWSLogs/ is what a trail bucket holds (MANIFEST.txt sits beside it, not in it).
+        if timed scan "$TG" scan "$dir/AWSLogs" --out "$out" --quiet; then
             s_wall=$T_WALL
             ratio=$(awk -v a="$s_wall" -v b="$g_wall" 'BEGIN{printf "%.2f", a/b}')
             rss=$(rss_mb "$T_RSS")
@@ -242,7 +244,7 @@ if [[ $S3 == 1 ]]; then
         NOTES+=("--s3 skipped: trailguard scan not available")
     elif start_weed; then
         dir=${DIRS[0]}; label="${LABELS[0]} via S3"
-        raw=$(json_field "$dir/MANIFEST.json" log_uncompressed_bytes)
+        raw=$(json_field "$dir/MANIFEST.txt" log_uncompressed_bytes)
         ep="http://127.0.0.1:$S3_PORT"
         log "uploading $dir to s3://trailguard-bench on $ep"
         t0=$(now)
@@ -274,7 +276,7 @@ CPU=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || ech
     echo "- machine: $(nproc) cores, ${CPU}; load average before runs: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- warm page cache for both sides (corpus read once before timing; nothing dropped)"
     for i in "${!DIRS[@]}"; do
-        m=${DIRS[$i]}/MANIFEST.json
+        m=${DIRS[$i]}/MANIFEST.txt
         echo "- corpus ${LABELS[$i]}: \`${DIRS[$i]}\`, $(json_field "$m" events_written) events ($(json_field "$m" duplicate_copies) duplicate copies), $(mb "$(json_field "$m" log_uncompressed_bytes)") MB uncompressed / $(mb "$(json_field "$m" log_compressed_bytes)") MB gz event logs"
     done
     echo

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the bundled sample corpus in data-samples/ exactly (byte-identical files).
-# Only data-samples/AWSLogs/ and data-samples/MANIFEST.json are replaced (--force);
+# Only data-samples/AWSLogs/ and data-samples/MANIFEST.txt are replaced (--force);
 # README.md and this script are left alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

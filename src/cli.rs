@@ -1,6 +1,7 @@
 //! The command line: argument definitions (clap derive), logging set-up, exit codes.
 
 use crate::decode::Limits;
+use crate::detect::{Detector, Severity, all_rules};
 use crate::pipeline::{ScanConfig, scan};
 use crate::source::fetch::FetchOptions;
 use crate::source::s3::S3Options;
@@ -20,6 +21,9 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit code: the run completed but some inputs failed (named in `summary.json` and on
 /// stderr); everything readable was counted.
 pub const EXIT_PARTIAL: i32 = 3;
+/// Exit code: `--fail-on` was given and a finding at or above that severity exists (and every
+/// input was read).
+pub const EXIT_FINDINGS: i32 = 4;
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
@@ -51,9 +55,15 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read CloudTrail archives and write activity.parquet and summary.json.
+    /// Read CloudTrail archives; write activity.parquet, findings and summary.json.
     #[command(after_help = SCAN_EXAMPLES)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
+    /// List the detection rules with what they find, why it matters and how to fix it.
+    Rules {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `trailguard scan`.
@@ -105,9 +115,24 @@ pub struct ScanArgs {
     /// Refuse JSON nested deeper than this.
     #[arg(long, default_value_t = 128, value_name = "N")]
     pub max_json_depth: usize,
+    /// Run only these rules (comma-separated ids; see `trailguard rules`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub rules: Option<Vec<String>>,
+    /// Do not run these rules.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub skip_rules: Vec<String>,
+    /// Exit with code 4 when a finding at or above this severity exists (info, low, medium,
+    /// high, critical).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
     /// No progress line and no summary on stdout.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s)
+        .ok_or_else(|| format!("`{s}` is not one of info, low, medium, high, critical"))
 }
 
 /// Parses `1G`, `512M`, `64K`, `1000`.
@@ -199,6 +224,19 @@ impl ScanArgs {
             threads,
             out_dir: self.out.clone(),
             progress: !self.quiet,
+            detector: Detector::new(self.rules.as_deref(), &self.skip_rules)
+                .map_err(anyhow::Error::msg)?,
+            rules_run: all_rules()
+                .iter()
+                .map(|r| r.info.id)
+                .filter(|id| {
+                    self.rules
+                        .as_ref()
+                        .is_none_or(|o| o.iter().any(|x| x == id))
+                })
+                .filter(|id| !self.skip_rules.iter().any(|x| x == id))
+                .collect(),
+            fail_on: self.fail_on,
         })
     }
 }
@@ -213,6 +251,7 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
@@ -227,6 +266,26 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 print!("{}", summary.human());
             }
             Ok(summary.exit_code)
+        }
+        Command::Rules { json } => {
+            let rules = all_rules();
+            if json {
+                let infos: Vec<_> = rules.iter().map(|r| r.info).collect();
+                println!("{}", serde_json::to_string_pretty(&infos)?);
+            } else {
+                for r in rules {
+                    let i = r.info;
+                    println!(
+                        "{} [{}; anti-pattern {}]\n  {}",
+                        i.id,
+                        i.severity.as_str(),
+                        i.anti_pattern,
+                        i.title
+                    );
+                    println!("  What: {}\n  Why:  {}\n  Fix:  {}\n", i.what, i.why, i.fix);
+                }
+            }
+            Ok(EXIT_OK)
         }
     }
 }
@@ -271,7 +330,9 @@ mod tests {
     fn rejects_bad_arguments() {
         let parse = |args: &[&str]| {
             let cli = Cli::try_parse_from(args).unwrap();
-            let Command::Scan(a) = cli.command;
+            let Command::Scan(a) = cli.command else {
+                panic!("not scan")
+            };
             a.to_config()
         };
         assert!(parse(&["tg", "scan", "x", "--out", "o", "--accounts", "123"]).is_err());

@@ -17,6 +17,7 @@ pub mod activity;
 pub mod cli;
 pub mod decode;
 pub mod dedup;
+pub mod detect;
 pub mod error;
 pub mod event;
 pub mod iam;

@@ -15,6 +15,7 @@
 use crate::activity::{Activity, ActivityKey, Agg, FileActivity, Interner, NO_DAY};
 use crate::decode::{Decoded, Decoder, Limits, Shape};
 use crate::dedup::Dedup;
+use crate::detect::{Detector, EventCtx, Findings, Hits, Partial, Severity};
 use crate::event::Event;
 use crate::output::activity_parquet::ActivityWriter;
 use crate::output::summary::{Failure, MappingCoverage, RunSummary, Unmapped, peak_rss_bytes};
@@ -46,6 +47,12 @@ pub struct ScanConfig {
     pub out_dir: PathBuf,
     /// Show a progress line on stderr (when it is a terminal).
     pub progress: bool,
+    /// The detection rules to run on events.
+    pub detector: Detector,
+    /// Ids of the rules that run, for the summary.
+    pub rules_run: Vec<&'static str>,
+    /// Exit with [`crate::cli::EXIT_FINDINGS`] when a finding at or above this exists.
+    pub fail_on: Option<Severity>,
 }
 
 /// Per-object counters.
@@ -64,6 +71,7 @@ enum Outcome {
         decoded: Decoded,
         stats: FileStats,
         rows: Vec<(ActivityKey, Agg)>,
+        findings: Vec<Partial>,
     },
     Failed {
         obj: ObjectRef,
@@ -107,6 +115,7 @@ impl Tracker {
 struct Shared<'a> {
     sel: &'a Selection,
     dedup: &'a Dedup,
+    detector: &'a Detector,
 }
 
 fn in_window(sel: &Selection, t: Option<i64>) -> bool {
@@ -121,6 +130,7 @@ fn decode_object(
     data: Vec<u8>,
     decoder: &mut Decoder,
     interner: &mut Interner,
+    hits: &mut Hits,
     sh: &Shared<'_>,
 ) -> Outcome {
     let compressed = data.len() as u64;
@@ -159,6 +169,7 @@ fn decode_object(
         }
         st.events += 1;
         fa.add(e, account, region, day, interner);
+        sh.detector.check(e, &EventCtx { account, region }, hits);
     });
     match result {
         Ok(decoded) => Outcome::Read {
@@ -166,13 +177,19 @@ fn decode_object(
             decoded,
             stats: st,
             rows: fa.into_rows(interner),
+            findings: hits.take(),
         },
-        Err(e) => Outcome::Failed {
-            obj,
-            kind: e.code(),
-            error: e.to_string(),
-            compressed,
-        },
+        Err(e) => {
+            // A document that fails to parse calls back no event; JSON Lines with no good line
+            // neither. Nothing to keep.
+            hits.take();
+            Outcome::Failed {
+                obj,
+                kind: e.code(),
+                error: e.to_string(),
+                compressed,
+            }
+        }
     }
 }
 
@@ -202,7 +219,9 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let shared = Shared {
         sel: &cfg.selection,
         dedup: &dedup,
+        detector: &cfg.detector,
     };
+    let mut findings = Findings::default();
     let progress = Progress::new(cfg.progress);
     let mut sum = RunSummary {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -253,11 +272,17 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                     ps.spawn(move |_| {
                         let mut decoder = Decoder::new(limits);
                         let mut interner = Interner::default();
+                        let mut hits = Hits::default();
                         for (obj, data) in rx {
                             let outcome = match data {
-                                Ok(bytes) => {
-                                    decode_object(obj, bytes, &mut decoder, &mut interner, shared)
-                                }
+                                Ok(bytes) => decode_object(
+                                    obj,
+                                    bytes,
+                                    &mut decoder,
+                                    &mut interner,
+                                    &mut hits,
+                                    shared,
+                                ),
                                 Err(e) => Outcome::Failed {
                                     obj,
                                     kind: e.code(),
@@ -282,7 +307,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                 Outcome::Read { obj, .. } | Outcome::Failed { obj, .. } => Some(obj.day()),
                 Outcome::Note(_) => None,
             };
-            account(&mut sum, outcome, &mut activity);
+            account(&mut sum, outcome, &mut activity, &mut findings);
             let horizon = {
                 let mut t = tracker.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(d) = day {
@@ -334,10 +359,31 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     sum.events_per_second = sum.events as f64 / secs.max(1e-9);
     sum.uncompressed_mb_per_second = sum.uncompressed_bytes as f64 / 1e6 / secs.max(1e-9);
     sum.peak_rss_bytes = peak_rss_bytes();
-    sum.exit_code = if sum.failed.is_empty() {
-        0
-    } else {
+    let found: Vec<crate::output::findings::Finding> =
+        findings.into_sorted().into_iter().map(Into::into).collect();
+    let fpath = cfg.out_dir.join("findings.jsonl");
+    crate::output::findings::write_jsonl(&fpath, &found)
+        .with_context(|| format!("writing {}", fpath.display()))?;
+    let fpath = cfg.out_dir.join("findings.parquet");
+    crate::output::findings::write_parquet(&fpath, &found)
+        .with_context(|| format!("writing {}", fpath.display()))?;
+    sum.rules_run = cfg.rules_run.iter().map(|r| r.to_string()).collect();
+    for f in &found {
+        *sum.findings_by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_default() += 1;
+        *sum.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+    }
+    sum.findings_table = crate::output::findings::table(&found, &cfg.rules_run);
+    let over_threshold = cfg
+        .fail_on
+        .is_some_and(|t| found.iter().any(|f| f.severity >= t));
+    sum.exit_code = if !sum.failed.is_empty() {
         crate::cli::EXIT_PARTIAL
+    } else if over_threshold {
+        crate::cli::EXIT_FINDINGS
+    } else {
+        crate::cli::EXIT_OK
     };
     let json = serde_json::to_vec_pretty(&sum).context("encoding summary.json")?;
     let summary_path = cfg.out_dir.join("summary.json");
@@ -346,14 +392,21 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     Ok(sum)
 }
 
-fn account(sum: &mut RunSummary, outcome: Outcome, activity: &mut Activity) {
+fn account(
+    sum: &mut RunSummary,
+    outcome: Outcome,
+    activity: &mut Activity,
+    findings: &mut Findings,
+) {
     match outcome {
         Outcome::Read {
             obj,
             decoded,
             stats,
             rows,
+            findings: parts,
         } => {
+            findings.merge(parts);
             sum.objects_read += 1;
             sum.compressed_bytes += decoded.compressed_bytes;
             sum.uncompressed_bytes += decoded.uncompressed_bytes;

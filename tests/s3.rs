@@ -4,7 +4,8 @@
 //!
 //! The fixture (written once per test binary, shared by the tests through a `OnceLock`):
 //!
-//! * `AWSLogs/o-a1b2c3d4e5/{111122223333,444455556666}/CloudTrail/{us-east-1,eu-west-1}/2024/05/{01,02,03}/`,
+//! * `AWSLogs/o-a1b2c3d4e5/<account>/CloudTrail/<region>/2024/05/<day>/` for accounts
+//!   111122223333 and 444455556666, regions us-east-1 and eu-west-1, days 01 to 03:
 //!   three files per folder, four events each; on 05-02 and 05-03 one more event of the previous
 //!   day (delivered late); in each folder one event delivered twice (a duplicate);
 //! * 1,150 more objects in `111122223333/CloudTrail/us-east-1/2024/05/01/`, so that listing
@@ -65,7 +66,8 @@ struct Obj {
 /// The shared fixture: the server, the same tree on disk, and what a scan must find.
 struct Fixture {
     server: SeaweedFs,
-    tree: tempfile::TempDir,
+    /// The same tree on disk, inside the server's directory (removed with it).
+    tree: PathBuf,
     /// Unique events of good objects.
     events: Vec<Ev>,
     /// Records of good objects, duplicates included.
@@ -92,7 +94,7 @@ impl Fixture {
         self.objects.iter().filter(|o| f(o)).count() as u64
     }
     fn local_path(&self, key: &str) -> PathBuf {
-        self.tree.path().join(key)
+        self.tree.join(key)
     }
     fn s3_url(&self, key: &str) -> String {
         format!("s3://{BUCKET}/{key}")
@@ -235,11 +237,10 @@ fn log_name(account: &str, region: &str, date: &str, n: usize) -> String {
 fn build_fixture() -> Fixture {
     let start = Instant::now();
     let server = SeaweedFs::start(BUCKET);
-    let tree = tempfile::Builder::new()
-        .prefix("trailguard-s3-fixture-")
-        .tempdir()
-        .expect("temp dir");
-    let root = tree.path();
+    // Inside the server's directory: the fixture lives in a `static`, never dropped, and the
+    // server's watchdog removes that directory when the test process exits.
+    let tree = server.dir().join("tree");
+    let root = tree.as_path();
     let mut events = Vec::new();
     let mut objects = Vec::new();
     let (mut records, mut duplicates) = (0u64, 0u64);
@@ -357,7 +358,12 @@ fn build_fixture() -> Fixture {
         "digestEndTime": "2024-05-01T01:00:00Z",
         "digestS3Bucket": BUCKET,
         "digestSignatureAlgorithm": "SHA256withRSA",
-        "logFiles": [{"s3Bucket": BUCKET, "s3Object": corrupt_key, "hashValue": "00", "hashAlgorithm": "SHA-256"}]
+        "logFiles": [{
+            "s3Bucket": BUCKET,
+            "s3Object": corrupt_key,
+            "hashValue": "00",
+            "hashAlgorithm": "SHA-256"
+        }]
     });
     write(
         root,
@@ -388,7 +394,9 @@ fn build_fixture() -> Fixture {
     write(
         root,
         &format!(
-            "AWSLogs/{ORG}/111122223333/Config/us-east-1/2024/5/1/ConfigHistory/111122223333_Config_us-east-1_ConfigHistory_AWS__EC2__Instance_20240501T000000Z.json.gz"
+            "AWSLogs/{ORG}/111122223333/Config/us-east-1/2024/5/1/ConfigHistory/{}{}",
+            "111122223333_Config_us-east-1_ConfigHistory_",
+            "AWS__EC2__Instance_20240501T000000Z.json.gz"
         ),
         &gzip(br#"{"fileVersion":"1.0","configurationItems":[]}"#),
     );
@@ -420,7 +428,7 @@ fn out_dir() -> tempfile::TempDir {
 fn scan_local(fx: &Fixture, out: &Path, args: &[&str]) -> common::RunResult {
     TrailguardCmd::new()
         .args(["scan"])
-        .args([fx.tree.path()])
+        .args([&fx.tree])
         .args(["--out".as_ref(), out.as_os_str()])
         .args(args)
         .run()
@@ -451,7 +459,8 @@ fn failed_paths(summary: &Value) -> Vec<String> {
 fn events_by(out: &Path, column: &str) -> BTreeMap<String, u64> {
     let t = parquet(&out.join("activity.parquet"));
     duckdb(&format!(
-        "select cast({column} as varchar) as k, sum(events)::BIGINT as n from {t} group by all order by all"
+        "select cast({column} as varchar) as k, sum(events)::BIGINT as n \
+         from {t} group by all order by all"
     ))
     .into_iter()
     .map(|r| {
@@ -877,5 +886,65 @@ fn s3_concurrency_does_not_change_results() {
             parquet(&out.path().join("activity.parquet"))
         )),
         json!(2)
+    );
+}
+
+/// `s3://bucket/AWSLogs` (no trailing slash) names the same folder as `s3://bucket/AWSLogs/`,
+/// and a one-day scan of it must be pruned the same way.
+#[test]
+#[ignore = "src/source/s3.rs plan(): a prefix without a trailing slash is listed whole, \
+            without layout pruning (reported to the lead)"]
+fn prefix_without_trailing_slash_is_pruned_like_a_folder() {
+    let fx = fixture();
+    let day = "2024-05-02";
+    let listed = fx.objects_where(|o| o.folder == "2024-05-02" || o.folder == "2024-05-03");
+    let out = out_dir();
+    scan_s3(fx, "AWSLogs", out.path(), &["--since", day, "--until", day]).assert_code(0);
+    let s = read_summary(out.path());
+    assert_eq!(
+        num(&s, "events"),
+        fx.events_where(|e| e.date == day),
+        "{s:#}"
+    );
+    assert_eq!(num(&s, "objects_listed"), listed, "{s:#}");
+    assert_eq!(
+        reason_count(&s, "objects_skipped", "outside_window"),
+        0,
+        "{s:#}"
+    );
+}
+
+/// A ten-year window must not cost one `ListObjectsV2` per day, account and region: the
+/// year and month folders are listed instead (the data is three days of 2024).
+#[test]
+#[ignore = "src/source/s3.rs plan(): day prefixes are enumerated for any window length \
+            (3,653 days x accounts x regions serial listings; reported to the lead)"]
+fn long_window_lists_years_not_days() {
+    let fx = fixture();
+    let out = out_dir();
+    let run = scan_s3(
+        fx,
+        "AWSLogs/",
+        out.path(),
+        &[
+            "--since",
+            "2015-01-01",
+            "--until",
+            "2024-12-31",
+            "--regions",
+            "eu-west-1",
+        ],
+    );
+    run.assert_code(3);
+    let s = read_summary(out.path());
+    assert_eq!(
+        num(&s, "events"),
+        fx.events_where(|e| e.region == "eu-west-1"),
+        "{s:#}"
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(5),
+        "a 10-year window over 2 accounts took {:?} (an open window takes well under a second)",
+        run.elapsed
     );
 }

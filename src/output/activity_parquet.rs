@@ -14,8 +14,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Rows per row group: bounds the writer's buffer.
-const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Rows per row group: bounds the writer's buffer, so memory does not grow with the number of
+/// days in a run.
+const ROW_GROUP_ROWS: usize = 16 * 1024;
 
 /// The Arrow schema of `activity.parquet`.
 pub fn schema() -> SchemaRef {

@@ -3,6 +3,7 @@
 //! reader never sees half a file.
 
 pub mod activity_parquet;
+pub mod findings;
 pub mod summary;
 
 use std::path::{Path, PathBuf};

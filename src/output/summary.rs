@@ -104,6 +104,15 @@ pub struct RunSummary {
     pub threads: usize,
     /// Event -> IAM action mapping coverage.
     pub mapping: MappingCoverage,
+    /// Detection rules that ran.
+    pub rules_run: Vec<String>,
+    /// Findings per severity.
+    pub findings_by_severity: BTreeMap<String, u64>,
+    /// Findings per rule.
+    pub findings_by_rule: BTreeMap<String, u64>,
+    /// The findings table printed on stdout (not written to summary.json).
+    #[serde(skip)]
+    pub findings_table: String,
     /// The process exit code this run ends with.
     pub exit_code: i32,
 }
@@ -162,6 +171,7 @@ impl RunSummary {
             }
             s.push('\n');
         }
+        s.push_str(&self.findings_table);
         for f in self.failed.iter().take(10) {
             s.push_str(&format!("  FAILED {}: {} ({})\n", f.path, f.error, f.kind));
         }

@@ -46,7 +46,7 @@ Examples:
   # RSS scaling check: same events/day, twice the days
   trailguard-gen --out /tmp/c7 --days 7 --events-per-day 60000
   trailguard-gen --out /tmp/c14 --days 14 --events-per-day 60000
-  # regenerate only if MANIFEST.json does not already match these arguments
+  # regenerate only if MANIFEST.txt does not already match these arguments
   trailguard-gen --out /tmp/trailguard-bench --target-bytes 1.5G --reuse
 
 Sizes are decimal (1.5G = 1,500,000,000 bytes of uncompressed event JSON).
@@ -61,7 +61,7 @@ Output is byte-identical for identical arguments (any --threads).";
     after_help = EXAMPLES
 )]
 struct Cli {
-    /// Output directory (AWSLogs/ and MANIFEST.json are written inside it).
+    /// Output directory (AWSLogs/ and MANIFEST.txt are written inside it).
     #[arg(long)]
     out: PathBuf,
     /// Master seed.
@@ -94,7 +94,7 @@ struct Cli {
     /// Delete an existing OUT/AWSLogs before writing.
     #[arg(long)]
     force: bool,
-    /// Do nothing if OUT/MANIFEST.json was produced with the same arguments (otherwise
+    /// Do nothing if OUT/MANIFEST.txt was produced with the same arguments (otherwise
     /// regenerate, replacing OUT/AWSLogs).
     #[arg(long)]
     reuse: bool,
@@ -386,7 +386,7 @@ fn main() -> Result<()> {
         "events_per_day": epd, "events_per_file": cli.events_per_file, "start": start.to_string(),
         "format_version": FORMAT_VERSION,
     });
-    let manifest_path = cli.out.join("MANIFEST.json");
+    let manifest_path = cli.out.join("MANIFEST.txt");
     if cli.reuse
         && let Ok(text) = std::fs::read_to_string(&manifest_path)
         && serde_json::from_str::<Value>(&text)

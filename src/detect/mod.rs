@@ -1,0 +1,486 @@
+//! Detections of IAM security anti-patterns. One rule per file, each with a stable id, a
+//! severity, and documentation (what it finds, why it matters, how to fix) that `trailguard
+//! rules` prints.
+//!
+//! Event rules look at each CloudTrail event in the decoder threads and record *hits* into a
+//! per-object [`Hits`] accumulator, grouped by a rule-specific key (4,000 calls by one key are one
+//! finding). Accumulators merge on the aggregating thread into the run's findings.
+
+pub mod cloudtrail_tampering;
+pub mod console_login_without_mfa;
+pub mod long_term_key_without_mfa;
+pub mod root_access_key_created;
+pub mod root_api_call;
+pub mod root_console_login;
+pub mod root_console_login_failed;
+
+use crate::activity::Interner;
+use crate::event::Event;
+use ahash::HashMap;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Hygiene.
+    Low,
+    /// Fix soon.
+    Medium,
+    /// Fix now.
+    High,
+    /// Possible compromise in progress.
+    Critical,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    /// Parses a lower-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
+
+/// What a rule needs to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Input {
+    /// CloudTrail events.
+    Cloudtrail,
+    /// `aws iam get-account-authorization-details` output (`--iam-details`).
+    IamDetails,
+    /// `aws iam get-credential-report` output (`--credential-report`).
+    CredentialReport,
+}
+
+/// A rule's identity and documentation.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RuleInfo {
+    /// Stable id (`root-console-login`).
+    pub id: &'static str,
+    /// The anti-pattern(s) it belongs to (1-6, or `beyond`).
+    pub anti_pattern: &'static str,
+    /// Highest severity it reports.
+    pub severity: Severity,
+    /// One-line title.
+    pub title: &'static str,
+    /// Inputs it needs (all of them).
+    pub inputs: &'static [Input],
+    /// What it finds.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// How to fix.
+    pub fix: &'static str,
+}
+
+/// Declares a rule's [`RuleInfo`] as `pub const INFO` with the same text as its doc comment.
+macro_rules! rule_info {
+    (
+        id: $id:literal,
+        anti_pattern: $ap:literal,
+        severity: $sev:ident,
+        title: $title:literal,
+        inputs: [$($input:ident),*],
+        what: $what:literal,
+        why: $why:literal,
+        fix: $fix:literal $(,)?
+    ) => {
+        #[doc = concat!("`", $id, "`: ", $title, "\n\n## What it finds\n", $what,
+            "\n\n## Why is this bad?\n", $why, "\n\n## How to fix\n", $fix)]
+        pub const INFO: $crate::detect::RuleInfo = $crate::detect::RuleInfo {
+            id: $id,
+            anti_pattern: $ap,
+            severity: $crate::detect::Severity::$sev,
+            title: $title,
+            inputs: &[$($crate::detect::Input::$input),*],
+            what: $what,
+            why: $why,
+            fix: $fix,
+        };
+    };
+}
+pub(crate) use rule_info;
+
+/// A check run on every event. It calls [`Hits::hit`] for events that match.
+pub type EventCheck = fn(&Event<'_, '_>, &EventCtx<'_>, &mut Hits);
+
+/// A rule: its documentation and, for CloudTrail rules, its per-event check.
+#[derive(Clone, Copy)]
+pub struct Rule {
+    /// Documentation and id.
+    pub info: &'static RuleInfo,
+    /// Per-event check, for rules that read CloudTrail.
+    pub check: Option<EventCheck>,
+}
+
+/// Every rule, in a stable order.
+pub fn all_rules() -> Vec<Rule> {
+    vec![
+        Rule {
+            info: &root_console_login::INFO,
+            check: Some(root_console_login::check),
+        },
+        Rule {
+            info: &root_console_login_failed::INFO,
+            check: Some(root_console_login_failed::check),
+        },
+        Rule {
+            info: &root_api_call::INFO,
+            check: Some(root_api_call::check),
+        },
+        Rule {
+            info: &root_access_key_created::INFO,
+            check: Some(root_access_key_created::check),
+        },
+        Rule {
+            info: &console_login_without_mfa::INFO,
+            check: Some(console_login_without_mfa::check),
+        },
+        Rule {
+            info: &long_term_key_without_mfa::INFO,
+            check: Some(long_term_key_without_mfa::check),
+        },
+        Rule {
+            info: &cloudtrail_tampering::INFO,
+            check: Some(cloudtrail_tampering::check),
+        },
+    ]
+}
+
+/// What event checks know besides the event.
+pub struct EventCtx<'a> {
+    /// The resolved account of the event.
+    pub account: &'a str,
+    /// The resolved region.
+    pub region: &'a str,
+}
+
+/// How many event IDs a finding keeps (the earliest ones); the count says how many there were.
+pub const MAX_EVENT_IDS: usize = 100;
+/// How many values each evidence field keeps.
+pub const MAX_EVIDENCE_VALUES: usize = 100;
+
+/// What a rule says about a new group the first time it matches.
+pub struct Seed {
+    /// Severity.
+    pub severity: Severity,
+    /// Title, naming the principal.
+    pub title: String,
+    /// Account.
+    pub account: String,
+    /// Principal ARN (or name).
+    pub principal: String,
+    /// Principal type.
+    pub principal_type: String,
+    /// Access key, where relevant.
+    pub access_key_id: Option<String>,
+    /// What to do.
+    pub remediation: String,
+}
+
+/// A finding under construction, mergeable.
+#[derive(Clone, Debug)]
+pub struct Partial {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Rule's anti-pattern.
+    pub anti_pattern: &'static str,
+    /// Group key within the rule.
+    pub group: Arc<str>,
+    /// Seed fields.
+    pub severity: Severity,
+    /// Title.
+    pub title: String,
+    /// Account.
+    pub account: String,
+    /// Principal.
+    pub principal: String,
+    /// Principal type.
+    pub principal_type: String,
+    /// Access key.
+    pub access_key_id: Option<String>,
+    /// Remediation.
+    pub remediation: String,
+    /// Matching events.
+    pub count: u64,
+    /// Earliest time.
+    pub first: Option<i64>,
+    /// Latest time.
+    pub last: Option<i64>,
+    /// The earliest event IDs with their times.
+    pub event_ids: BTreeSet<(i64, String)>,
+    /// Source IPs.
+    pub source_ips: BTreeSet<String>,
+    /// Regions.
+    pub regions: BTreeSet<String>,
+    /// Rule-specific evidence: field -> values.
+    pub evidence: BTreeMap<&'static str, BTreeSet<String>>,
+}
+
+fn capped_insert(set: &mut BTreeSet<String>, v: &str) {
+    if set.len() < MAX_EVIDENCE_VALUES && !set.contains(v) {
+        set.insert(v.to_string());
+    }
+}
+
+impl Partial {
+    fn record(&mut self, e: &Event<'_, '_>, region: &str) {
+        self.count += 1;
+        if let Some(t) = e.time_ms {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        if let Some(id) = e.event_id {
+            let t = e.time_ms.unwrap_or(i64::MAX);
+            let full = self.event_ids.len() >= MAX_EVENT_IDS;
+            if !full
+                || self
+                    .event_ids
+                    .last()
+                    .is_some_and(|(lt, lid)| (t, id) < (*lt, lid.as_str()))
+            {
+                self.event_ids.insert((t, id.to_string()));
+                if self.event_ids.len() > MAX_EVENT_IDS {
+                    self.event_ids.pop_last();
+                }
+            }
+        }
+        if let Some(ip) = e.source_ip {
+            capped_insert(&mut self.source_ips, ip);
+        }
+        capped_insert(&mut self.regions, region);
+    }
+
+    /// Adds a value to a rule-specific evidence field.
+    pub fn evidence(&mut self, field: &'static str, value: &str) -> &mut Self {
+        capped_insert(self.evidence.entry(field).or_default(), value);
+        self
+    }
+
+    /// Merges another partial of the same rule and group.
+    pub fn merge(&mut self, o: Partial) {
+        self.severity = self.severity.max(o.severity);
+        self.count += o.count;
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.event_ids.extend(o.event_ids);
+        while self.event_ids.len() > MAX_EVENT_IDS {
+            self.event_ids.pop_last();
+        }
+        for ip in o.source_ips {
+            capped_insert(&mut self.source_ips, &ip);
+        }
+        for r in o.regions {
+            capped_insert(&mut self.regions, &r);
+        }
+        for (k, vs) in o.evidence {
+            let set = self.evidence.entry(k).or_default();
+            for v in vs {
+                capped_insert(set, &v);
+            }
+        }
+    }
+}
+
+/// One object's hits, keyed by rule and group.
+#[derive(Default)]
+pub struct Hits {
+    map: HashMap<(&'static str, u32), Partial>,
+    interner: Interner,
+}
+
+impl Hits {
+    /// Records that `e` matches `rule` in `group`. `seed` is called only the first time the
+    /// group is seen in this object. Returns the partial finding, to add evidence.
+    pub fn hit(
+        &mut self,
+        info: &'static RuleInfo,
+        group: &str,
+        e: &Event<'_, '_>,
+        region: &str,
+        seed: impl FnOnce() -> Seed,
+    ) -> &mut Partial {
+        let gid = self.interner.id(group);
+        let p = self.map.entry((info.id, gid)).or_insert_with(|| {
+            let s = seed();
+            Partial {
+                rule: info.id,
+                anti_pattern: info.anti_pattern,
+                group: self.interner.get(gid).clone(),
+                severity: s.severity,
+                title: s.title,
+                account: s.account,
+                principal: s.principal,
+                principal_type: s.principal_type,
+                access_key_id: s.access_key_id,
+                remediation: s.remediation,
+                count: 0,
+                first: None,
+                last: None,
+                event_ids: BTreeSet::new(),
+                source_ips: BTreeSet::new(),
+                regions: BTreeSet::new(),
+                evidence: BTreeMap::new(),
+            }
+        });
+        p.record(e, region);
+        p
+    }
+
+    /// Takes the partials out, leaving the accumulator empty (its interner is kept).
+    pub fn take(&mut self) -> Vec<Partial> {
+        self.map.drain().map(|(_, p)| p).collect()
+    }
+}
+
+/// The run's findings, merged across objects.
+#[derive(Default)]
+pub struct Findings {
+    map: BTreeMap<(&'static str, Arc<str>), Partial>,
+}
+
+impl Findings {
+    /// Merges an object's partials.
+    pub fn merge(&mut self, parts: Vec<Partial>) {
+        for p in parts {
+            match self.map.entry((p.rule, p.group.clone())) {
+                std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(p),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(p);
+                }
+            }
+        }
+    }
+    /// Adds findings that do not come from events (IAM details, credential report).
+    pub fn push(&mut self, p: Partial) {
+        self.merge(vec![p]);
+    }
+    /// All findings, most severe first, then by rule, account, principal.
+    pub fn into_sorted(self) -> Vec<Partial> {
+        let mut v: Vec<Partial> = self.map.into_values().collect();
+        v.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule.cmp(b.rule))
+                .then_with(|| a.account.cmp(&b.account))
+                .then_with(|| a.principal.cmp(&b.principal))
+                .then_with(|| a.group.cmp(&b.group))
+        });
+        v
+    }
+}
+
+/// The event rules selected for a run.
+#[derive(Clone)]
+pub struct Detector {
+    checks: Vec<EventCheck>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Detector({} event checks)", self.checks.len())
+    }
+}
+
+impl Detector {
+    /// The rules whose ids are in `only` (all when `None`), minus `skip`.
+    pub fn new(only: Option<&[String]>, skip: &[String]) -> Result<Self, String> {
+        let rules = all_rules();
+        for id in only.unwrap_or_default().iter().chain(skip) {
+            if !rules.iter().any(|r| r.info.id == id) {
+                return Err(format!("unknown rule `{id}` (see `trailguard rules`)"));
+            }
+        }
+        let checks = rules
+            .iter()
+            .filter(|r| only.is_none_or(|o| o.iter().any(|x| x == r.info.id)))
+            .filter(|r| !skip.iter().any(|x| x == r.info.id))
+            .filter_map(|r| r.check)
+            .collect();
+        Ok(Detector { checks })
+    }
+
+    /// A detector with no rules.
+    pub fn none() -> Self {
+        Detector { checks: Vec::new() }
+    }
+
+    /// Runs every selected check on an event.
+    pub fn check(&self, e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
+        for c in &self.checks {
+            c(e, ctx, hits);
+        }
+    }
+}
+
+/// Helpers shared by rules.
+pub mod util {
+    use crate::event::{Event, principal_type};
+
+    /// The principal ARN of an event, rendered.
+    pub fn principal(e: &Event<'_, '_>) -> String {
+        e.principal().arn()
+    }
+
+    /// The principal type of an event.
+    pub fn ptype(e: &Event<'_, '_>) -> String {
+        principal_type(e).to_string()
+    }
+
+    /// A string field of a JSON object value.
+    pub fn field<'i>(v: Option<crate::event::Json<'_, 'i>>, key: &str) -> Option<&'i str> {
+        use simd_json::prelude::*;
+        v?.get(key)?.into_string()
+    }
+
+    /// Whether the event is an IAM Identity Center, SAML or web-identity federated sign-in or
+    /// a role session (not an IAM user's own password).
+    pub fn is_federated_or_role(e: &Event<'_, '_>) -> bool {
+        let Some(u) = e.user_identity else {
+            return true;
+        };
+        matches!(
+            u.kind,
+            Some("AssumedRole")
+                | Some("FederatedUser")
+                | Some("SAMLUser")
+                | Some("WebIdentityUser")
+                | Some("IdentityCenterUser")
+                | Some("Unknown")
+                | None
+        ) || field(e.additional_event_data, "SamlProviderArn").is_some()
+    }
+
+    /// Whether the call was made by an AWS service on the account's behalf.
+    pub fn by_service(e: &Event<'_, '_>) -> bool {
+        e.event_type == Some("AwsServiceEvent")
+            || e.user_identity.and_then(|u| u.invoked_by).is_some()
+    }
+}

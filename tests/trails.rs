@@ -1,0 +1,210 @@
+//! Trail discovery (`trailguard::source::trails`) against moto's CloudTrail on loopback, with
+//! trails created by the AWS CLI.
+//!
+//! This binary holds ONE test on purpose: it sets the process environment (credentials for the
+//! SDK's default chain), which is only sound while no other thread reads it.
+
+mod common;
+
+use common::{ACCESS_KEY, Moto, SECRET_KEY, closed_port};
+use trailguard::source::SourceSpec;
+use trailguard::source::s3::S3Options;
+use trailguard::source::trails::{self, TrailLocation};
+
+/// Runs `discover` on a runtime of its own, dropped before returning (no thread outlives it).
+fn discover(opts: &S3Options) -> Result<Vec<TrailLocation>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let r = rt
+        .block_on(trails::discover(opts))
+        .map_err(|e| e.to_string());
+    drop(rt);
+    r
+}
+
+fn opts(endpoint: Option<String>) -> S3Options {
+    S3Options {
+        endpoint_url: endpoint,
+        region: Some(common::REGION.into()),
+        max_attempts: 2,
+        ..Default::default()
+    }
+}
+
+/// Sets or removes process environment variables.
+fn set_env(set: &[(&str, &str)], remove: &[&str]) {
+    // SAFETY: this test binary has a single test, and no other thread of it (no runtime: the
+    // runtimes above are dropped before returning) reads or writes the environment meanwhile.
+    unsafe {
+        for k in remove {
+            std::env::remove_var(k);
+        }
+        for (k, v) in set {
+            std::env::set_var(k, v);
+        }
+    }
+}
+
+#[test]
+fn discovers_trail_locations() {
+    let moto = Moto::start();
+
+    // Test credentials for the SDK's default chain; nothing of the developer's AWS setup.
+    let inherited: Vec<String> = std::env::vars()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with("AWS_"))
+        .collect();
+    let inherited: Vec<&str> = inherited.iter().map(String::as_str).collect();
+    let nowhere = std::env::temp_dir().join("trailguard-test-no-aws-config");
+    let nowhere = nowhere.to_str().expect("utf-8 temp dir");
+    set_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", nowhere),
+            ("AWS_SHARED_CREDENTIALS_FILE", nowhere),
+        ],
+        &inherited,
+    );
+
+    // No trail yet.
+    assert_eq!(discover(&opts(Some(moto.endpoint()))), Ok(vec![]));
+
+    moto.aws(&["s3api", "create-bucket", "--bucket", "audit-trail-logs"]);
+    moto.aws(&["s3api", "create-bucket", "--bucket", "plain-trail-logs"]);
+    // A multi-region trail with a key prefix, logging.
+    moto.aws(&[
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "audit",
+        "--s3-bucket-name",
+        "audit-trail-logs",
+        "--s3-key-prefix",
+        "security/audit",
+        "--is-multi-region-trail",
+    ]);
+    moto.aws(&["cloudtrail", "start-logging", "--name", "audit"]);
+    // Another trail delivering to the same place: reported once.
+    moto.aws(&[
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "audit-copy",
+        "--s3-bucket-name",
+        "audit-trail-logs",
+        "--s3-key-prefix",
+        "security/audit",
+    ]);
+    // A single-region trail without a prefix, never started.
+    moto.aws(&[
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "plain",
+        "--s3-bucket-name",
+        "plain-trail-logs",
+    ]);
+    // A single-region trail homed in another region: not this region's trail.
+    moto.aws(&[
+        "--region",
+        "eu-west-1",
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "eu-only",
+        "--s3-bucket-name",
+        "plain-trail-logs",
+        "--s3-key-prefix",
+        "eu",
+    ]);
+
+    let mut found = discover(&opts(Some(moto.endpoint()))).expect("discover");
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();
+    assert!(
+        names == ["audit", "plain"] || names == ["audit-copy", "plain"],
+        "one location per bucket and prefix, this region only: {found:#?}"
+    );
+    let audit = &found[0];
+    assert_eq!(audit.bucket, "audit-trail-logs");
+    assert_eq!(audit.prefix, "security/audit/");
+    assert_eq!(audit.home_region.as_deref(), Some("us-east-1"));
+    assert!(
+        audit
+            .arn
+            .as_deref()
+            .is_some_and(|a| a.starts_with("arn:aws:cloudtrail:us-east-1:")),
+        "{audit:?}"
+    );
+    assert!(!audit.is_organization_trail);
+    if audit.name == "audit" {
+        assert!(audit.is_multi_region, "{audit:?}");
+        assert_eq!(audit.logging, Some(true), "{audit:?}");
+    }
+    let plain = &found[1];
+    assert_eq!(plain.bucket, "plain-trail-logs");
+    assert_eq!(plain.prefix, "");
+    assert!(!plain.is_multi_region);
+    assert_eq!(plain.logging, Some(false), "{plain:?}");
+
+    let specs = trails::to_specs(&found);
+    assert_eq!(
+        specs,
+        [
+            SourceSpec::S3 {
+                bucket: "audit-trail-logs".into(),
+                prefix: "security/audit/AWSLogs/".into()
+            },
+            SourceSpec::S3 {
+                bucket: "plain-trail-logs".into(),
+                prefix: "AWSLogs/".into()
+            },
+        ]
+    );
+    let shown: Vec<String> = specs.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "s3://audit-trail-logs/security/audit/AWSLogs/",
+            "s3://plain-trail-logs/AWSLogs/"
+        ]
+    );
+
+    // The eu-west-1 client sees only the trail homed there and the multi-region one is a
+    // shadow trail there, left out.
+    let eu = discover(&S3Options {
+        region: Some("eu-west-1".into()),
+        ..opts(Some(moto.endpoint()))
+    })
+    .expect("discover in eu-west-1");
+    assert_eq!(
+        eu.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["eu-only"],
+        "{eu:#?}"
+    );
+    assert_eq!(eu[0].prefix, "eu/");
+
+    // The SDK's service-specific endpoint variable works when no endpoint is given.
+    set_env(&[("AWS_ENDPOINT_URL_CLOUDTRAIL", &moto.endpoint())], &[]);
+    let via_env = discover(&opts(None)).expect("discover via AWS_ENDPOINT_URL_CLOUDTRAIL");
+    assert_eq!(via_env.len(), 2, "{via_env:#?}");
+    set_env(&[], &["AWS_ENDPOINT_URL_CLOUDTRAIL"]);
+
+    // Nothing listening: an error that says what failed, quickly.
+    let start = std::time::Instant::now();
+    let err = discover(&S3Options {
+        max_attempts: 1,
+        ..opts(Some(format!("http://127.0.0.1:{}", closed_port())))
+    })
+    .expect_err("discover against a closed port");
+    assert!(err.contains("DescribeTrails"), "{err}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+}
