@@ -181,6 +181,34 @@ pub const MAX_EVENT_IDS: usize = 100;
 /// How many values each evidence field keeps.
 pub const MAX_EVIDENCE_VALUES: usize = 100;
 
+/// An event ID kept as evidence: a lower-case UUID as a number (no allocation), else the text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventId {
+    /// A lower-case UUID.
+    Uuid(u128),
+    /// Anything else.
+    Text(Box<str>),
+}
+
+impl EventId {
+    /// Keeps an ID.
+    pub fn new(s: &str) -> Self {
+        match crate::dedup::parse_uuid(s, true) {
+            Some(v) => EventId::Uuid(v),
+            None => EventId::Text(s.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventId::Uuid(v) => f.write_str(&crate::dedup::format_uuid(*v)),
+            EventId::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 /// What a rule says about a new group the first time it matches.
 pub struct Seed {
     /// Severity.
@@ -229,7 +257,7 @@ pub struct Partial {
     /// Latest time.
     pub last: Option<i64>,
     /// The earliest event IDs with their times.
-    pub event_ids: BTreeSet<(i64, String)>,
+    pub event_ids: BTreeSet<(i64, EventId)>,
     /// Source IPs.
     pub source_ips: BTreeSet<String>,
     /// Regions.
@@ -254,13 +282,9 @@ impl Partial {
         if let Some(id) = e.event_id {
             let t = e.time_ms.unwrap_or(i64::MAX);
             let full = self.event_ids.len() >= MAX_EVENT_IDS;
-            if !full
-                || self
-                    .event_ids
-                    .last()
-                    .is_some_and(|(lt, lid)| (t, id) < (*lt, lid.as_str()))
-            {
-                self.event_ids.insert((t, id.to_string()));
+            // Past 100 IDs, most later events are later in time: skip them before building a key.
+            if !full || self.event_ids.last().is_some_and(|(lt, _)| t <= *lt) {
+                self.event_ids.insert((t, EventId::new(id)));
                 if self.event_ids.len() > MAX_EVENT_IDS {
                     self.event_ids.pop_last();
                 }

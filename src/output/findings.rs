@@ -51,7 +51,11 @@ pub struct Finding {
 
 impl From<Partial> for Finding {
     fn from(p: Partial) -> Self {
-        let ids: Vec<String> = p.event_ids.into_iter().map(|(_, id)| id).collect();
+        let ids: Vec<String> = p
+            .event_ids
+            .into_iter()
+            .map(|(_, id)| id.to_string())
+            .collect();
         Finding {
             rule: p.rule.to_string(),
             severity: p.severity,

@@ -66,7 +66,11 @@ impl S3 {
             loader = loader.endpoint_url(e);
         }
         let shared = loader.load().await;
-        let mut b = aws_sdk_s3::config::Builder::from(&shared);
+        // gzip carries its own CRC-32 and a corrupt object fails decoding with its name, so
+        // the SDK's extra whole-body checksum pass is only done where S3 requires it.
+        let mut b = aws_sdk_s3::config::Builder::from(&shared).response_checksum_validation(
+            aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+        );
         if shared.region().is_none() {
             b = b.region(aws_config::Region::new("us-east-1"));
         }
