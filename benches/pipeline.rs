@@ -9,7 +9,7 @@
 //! Run: `cargo bench --bench pipeline` (needs `[[bench]] name = "pipeline" harness = false`).
 
 use clap::Parser;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
@@ -82,7 +82,9 @@ fn bench_pipeline(c: &mut Criterion) {
     );
 
     let mut g = c.benchmark_group("pipeline");
+    // Flat sampling: about 0.1 s per scan, 10 samples fit in the measurement time.
     g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Bytes(first.uncompressed_bytes));

@@ -42,8 +42,10 @@ pub enum Shape {
     Array,
     /// One event object.
     Single,
-    /// One event per line.
+    /// One event (or one document) per line.
     Lines,
+    /// Several documents back to back.
+    Concatenated,
 }
 
 /// What decoding one object gave.
@@ -97,8 +99,13 @@ impl Decoder {
         }
         let gzip = raw.starts_with(&GZIP_MAGIC);
         let mut inflated = std::mem::take(&mut self.inflated);
-        let buf: &mut Vec<u8> = if gzip {
-            gunzip_capped(&raw, self.limits.max_decompressed, &mut inflated)?;
+        let gz_input = if gzip {
+            Some(std::mem::take(&mut raw))
+        } else {
+            None
+        };
+        let buf: &mut Vec<u8> = if let Some(gz) = &gz_input {
+            gunzip_capped(gz, self.limits.max_decompressed, &mut inflated)?;
             &mut inflated
         } else {
             if raw.len() as u64 > self.limits.max_decompressed {
@@ -122,6 +129,24 @@ impl Decoder {
             &mut on_event,
         );
         self.tape = Some(tape.reset());
+        // Parsing unescapes strings in place, so a second attempt needs fresh bytes: for gzip
+        // input they are inflated again. Several whole documents back to back (a gzip of
+        // several members, each a complete file) are then read value by value.
+        let result = match result {
+            Err(DecodeError::Json(msg)) if gz_input.is_some() => {
+                let gz = gz_input.as_deref().unwrap_or_default();
+                gunzip_capped(gz, self.limits.max_decompressed, buf)?;
+                let len2 = buf.len();
+                match split_values(&buf[..len2]).filter(|e| e.len() > 1) {
+                    Some(ends) => {
+                        buf.resize(len2 + simd_json::INPUT_PADDING, 0);
+                        parse_values(&mut buf[..], &ends, &mut self.buffers, depth, &mut on_event)
+                    }
+                    None => Err(DecodeError::Json(msg)),
+                }
+            }
+            other => other,
+        };
         buf.truncate(0);
         if gzip {
             // Keep the inflate buffer for the next object, unless it grew very large.
@@ -208,14 +233,37 @@ fn parse_buffer<'a, F>(
 where
     F: FnMut(&Event<'_, '_>),
 {
+    if buf[..len].starts_with(&[0xEF, 0xBB, 0xBF]) {
+        // A UTF-8 byte order mark: JSON allows whitespace there, so blank it in place.
+        buf[..3].fill(b' ');
+    }
     let Some(start) = first_significant(&buf[..len]) else {
         return Err(DecodeError::Empty);
     };
-    if buf[start] == b'{' && is_json_lines(&buf[..len], start) {
+    // JSON Lines: the first line is a whole object and another follows, or (first line
+    // broken) several lines start with a compact object. A SIMD substring search, cheap next
+    // to parsing.
+    if buf[start] == b'{'
+        && (is_json_lines(&buf[..len], start)
+            || (!buf[start..len].starts_with(b"{\"Records\"")
+                && compact_object_lines(&buf[..len]) >= 2))
+    {
         return parse_lines(buf, len, buffers, depth, on_event);
     }
     simd_json::fill_tape_padded(buf, len, buffers, tape).map_err(|e| json_err(e, depth))?;
-    let root = tape.as_value();
+    let (shape, records, invalid) = walk_root(tape.as_value(), on_event)?;
+    Ok((shape, records, invalid, None))
+}
+
+/// Hands the events of one parsed document to `on_event`: `Records`, a bare array or a single
+/// event.
+fn walk_root<F>(
+    root: simd_json::tape::Value<'_, '_>,
+    on_event: &mut F,
+) -> Result<(Shape, u64, u64), DecodeError>
+where
+    F: FnMut(&Event<'_, '_>),
+{
     let mut records = 0u64;
     let mut invalid = 0u64;
     let mut each = |v| match Event::from_value(v) {
@@ -253,7 +301,84 @@ where
         };
         return Err(DecodeError::NotCloudTrail(kind));
     };
-    Ok((shape, records, invalid, None))
+    Ok((shape, records, invalid))
+}
+
+/// End offsets of the top-level JSON values in `b`, found by bracket depth outside strings;
+/// `None` when the bytes do not split cleanly (unbalanced, or a scalar at top level).
+fn split_values(b: &[u8]) -> Option<Vec<usize>> {
+    let mut ends = Vec::new();
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' if depth > 0 => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    ends.push(i + 1);
+                }
+            }
+            c if depth == 0 && !c.is_ascii_whitespace() && c != 0xEF && c != 0xBB && c != 0xBF => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    (depth == 0 && !in_str).then_some(ends)
+}
+
+/// Lines that are compact objects as JSON Lines writes them: starting with `{"` at column 0 and
+/// ending with `}` (a `Records` document with one event per line ends its lines with `},`).
+fn compact_object_lines(b: &[u8]) -> usize {
+    let is_object_line = |start: usize| {
+        let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |i| start + i);
+        b[start..end].trim_ascii_end().ends_with(b"}")
+    };
+    let mut n = usize::from(b.starts_with(b"{\"") && is_object_line(0));
+    for i in memchr::memmem::find_iter(b, b"\n{\"") {
+        n += usize::from(is_object_line(i + 1));
+        if n >= 2 {
+            break;
+        }
+    }
+    n
+}
+
+/// Parses back-to-back documents, each ending at one of `ends`.
+fn parse_values<F>(
+    buf: &mut [u8],
+    ends: &[usize],
+    buffers: &mut Buffers,
+    depth: usize,
+    on_event: &mut F,
+) -> ParseResult
+where
+    F: FnMut(&Event<'_, '_>),
+{
+    let (mut records, mut invalid, mut start) = (0u64, 0u64, 0usize);
+    let mut tape = Tape::null().reset();
+    for &end in ends {
+        let mut t = tape.reset();
+        // The bytes after `end` serve as simd-json's padding (the buffer is padded at its end).
+        simd_json::fill_tape_padded(&mut buf[start..], end - start, buffers, &mut t)
+            .map_err(|e| json_err(e, depth))?;
+        let (_, r, i) = walk_root(t.as_value(), on_event)?;
+        records += r;
+        invalid += i;
+        tape = t.reset();
+        start = end;
+    }
+    Ok((Shape::Concatenated, records, invalid, None))
 }
 
 fn parse_lines<F>(
@@ -289,12 +414,12 @@ where
             let (s, l) = (pos + ls, lend - ls);
             let mut t = tape.reset();
             match simd_json::fill_tape_padded(&mut buf[s..], l, buffers, &mut t) {
-                Ok(()) => match Event::from_value(t.as_value()) {
-                    Some(e) => {
-                        records += 1;
-                        on_event(&e);
+                Ok(()) => match walk_root(t.as_value(), on_event) {
+                    Ok((_, r, i)) => {
+                        records += r;
+                        invalid += i;
                     }
-                    None => invalid += 1,
+                    Err(_) => invalid += 1,
                 },
                 Err(e) => {
                     bad += 1;

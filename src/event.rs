@@ -56,6 +56,10 @@ pub struct UserIdentity<'i> {
     pub federated_provider: Option<&'i str>,
     /// `sessionContext.sourceIdentity`.
     pub source_identity: Option<&'i str>,
+    /// `onBehalfOf.userId`: the IAM Identity Center user behind an `IdentityCenterUser` call.
+    pub on_behalf_of_user: Option<&'i str>,
+    /// `onBehalfOf.identityStoreArn`.
+    pub identity_store_arn: Option<&'i str>,
 }
 
 /// One CloudTrail event.
@@ -152,6 +156,12 @@ fn parse_identity<'i>(o: Object<'_, 'i>) -> UserIdentity<'i> {
             "userName" => u.user_name = str_of(v),
             "invokedBy" => u.invoked_by = str_of(v),
             "identityProvider" => u.identity_provider = str_of(v),
+            "onBehalfOf" => {
+                if let Some(o) = v.as_object() {
+                    u.on_behalf_of_user = o.get("userId").and_then(str_of);
+                    u.identity_store_arn = o.get("identityStoreArn").and_then(str_of);
+                }
+            }
             "sessionContext" => {
                 let Some(sc) = v.as_object() else { continue };
                 for (k2, v2) in sc.iter() {
@@ -441,6 +451,18 @@ fn attribute<'i>(e: &Event<'_, 'i>) -> PrincipalRef<'i> {
             (Some(svc), _) => PrincipalRef::Service(svc),
             (None, Some(account)) => PrincipalRef::Account { partition, account },
             _ => PrincipalRef::Unknown,
+        },
+        Some("IdentityCenterUser") => match (u.identity_store_arn, u.on_behalf_of_user) {
+            (Some(store), Some(user)) => PrincipalRef::Federated {
+                provider: store,
+                name: user,
+            },
+            (None, Some(user)) => PrincipalRef::Name(user),
+            _ => u
+                .user_name
+                .or(u.principal_id)
+                .map(PrincipalRef::Name)
+                .unwrap_or(PrincipalRef::Unknown),
         },
         Some("SAMLUser") | Some("WebIdentityUser") => {
             let provider = u.identity_provider.or(u.federated_provider);

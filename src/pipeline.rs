@@ -378,7 +378,10 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let over_threshold = cfg
         .fail_on
         .is_some_and(|t| found.iter().any(|f| f.severity >= t));
-    sum.exit_code = if !sum.failed.is_empty() {
+    sum.exit_code = if !sum.failed.is_empty() && sum.objects_read == 0 {
+        // Nothing could be read at all (wrong credentials, dead endpoint): not a partial run.
+        crate::cli::EXIT_ERROR
+    } else if !sum.failed.is_empty() {
         crate::cli::EXIT_PARTIAL
     } else if over_threshold {
         crate::cli::EXIT_FINDINGS
@@ -421,6 +424,7 @@ fn account(
                 Shape::Array => "array",
                 Shape::Single => "single",
                 Shape::Lines => "lines",
+                Shape::Concatenated => "concatenated",
             };
             *sum.shapes.entry(shape.to_string()).or_default() += 1;
             if let Some(e) = decoded.partial_error {

@@ -892,8 +892,6 @@ fn s3_concurrency_does_not_change_results() {
 /// `s3://bucket/AWSLogs` (no trailing slash) names the same folder as `s3://bucket/AWSLogs/`,
 /// and a one-day scan of it must be pruned the same way.
 #[test]
-#[ignore = "src/source/s3.rs plan(): a prefix without a trailing slash is listed whole, \
-            without layout pruning (reported to the lead)"]
 fn prefix_without_trailing_slash_is_pruned_like_a_folder() {
     let fx = fixture();
     let day = "2024-05-02";
@@ -917,8 +915,6 @@ fn prefix_without_trailing_slash_is_pruned_like_a_folder() {
 /// A ten-year window must not cost one `ListObjectsV2` per day, account and region: the
 /// year and month folders are listed instead (the data is three days of 2024).
 #[test]
-#[ignore = "src/source/s3.rs plan(): day prefixes are enumerated for any window length \
-            (3,653 days x accounts x regions serial listings; reported to the lead)"]
 fn long_window_lists_years_not_days() {
     let fx = fixture();
     let out = out_dir();

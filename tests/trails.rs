@@ -203,6 +203,10 @@ fn discovers_trail_locations() {
     .expect_err("discover against a closed port");
     assert!(err.contains("DescribeTrails"), "{err}");
     assert!(
+        err.contains("Connection refused") && !err.contains("DispatchFailure("),
+        "the error should be one readable line: {err}"
+    );
+    assert!(
         start.elapsed() < std::time::Duration::from_secs(30),
         "took {:?}",
         start.elapsed()

@@ -5,7 +5,7 @@
 use super::{KeyLayout, Location, ObjectRef, Selection, SkipReason, SourceItem, Unit, layout};
 use crate::error::SourceError;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 /// How to reach S3.
 #[derive(Clone, Debug, Default)]
@@ -28,13 +28,46 @@ pub struct S3 {
     client: Client,
 }
 
-fn s3_err<E>(op: &'static str, e: E) -> SourceError
+/// A one-line description of an SDK error: the service's code and message
+/// (`SignatureDoesNotMatch: The request signature ...`), or for transport failures the chain of
+/// causes (`dispatch failure: io error: ...: Connection refused (os error 111)`), without the
+/// SDK's debug dump of the raw response that `DisplayErrorContext` appends.
+fn describe<E, R>(e: &SdkError<E, R>) -> String
 where
-    E: std::error::Error,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    if let Some(service) = e.as_service_error()
+        && let Some(code) = service.code()
+    {
+        return match service.message() {
+            Some(m) => format!("{code}: {m}"),
+            None => code.to_string(),
+        };
+    }
+    chain(e)
+}
+
+/// An error and its causes, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+fn s3_err<E, R>(op: &'static str, e: SdkError<E, R>) -> SourceError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
 {
     SourceError::S3 {
         op,
-        message: DisplayErrorContext(&e).to_string(),
+        message: describe(&e),
     }
 }
 
@@ -169,7 +202,10 @@ impl S3 {
         }
         let mut body = out.body;
         let mut buf = Vec::with_capacity(len as usize);
-        while let Some(chunk) = body.try_next().await.map_err(|e| s3_err("GetObject", e))? {
+        while let Some(chunk) = body.try_next().await.map_err(|e| SourceError::S3 {
+            op: "GetObject",
+            message: chain(&e),
+        })? {
             if (buf.len() + chunk.len()) as u64 > limit {
                 return Err(SourceError::TooLarge {
                     size: (buf.len() + chunk.len()) as u64,
@@ -206,14 +242,42 @@ impl S3 {
                 });
                 continue;
             }
-            // A prefix that is not a folder (`AWSLogs/1111/CloudTrail/us-east-1/2024/05/01/x`)
-            // or a day folder: list it whole.
+            // A prefix that does not end in `/`: `AWSLogs` names the folder `AWSLogs/` as often
+            // as `.../2024/05/01/1111_CloudTrail_` names part of a day. One delimiter listing
+            // tells: folders that start with it are planned like any folder (so the layout
+            // still prunes them), objects that start with it are read.
             if !p.is_empty() && !p.ends_with('/') {
-                units.push(Unit::S3Prefix {
-                    bucket: bucket.into(),
-                    prefix: p.clone(),
-                    layout: lay,
-                });
+                match self.list_level(bucket, &p).await {
+                    Ok((children, objects)) => {
+                        let mut direct = Vec::new();
+                        for o in objects {
+                            let verdict = o
+                                .layout
+                                .as_ref()
+                                .and_then(|l| SkipReason::from_verdict(layout::judge(l, sel)));
+                            match verdict {
+                                Some(reason) => notes.push(SourceItem::Skipped { obj: o, reason }),
+                                None if o.layout.is_none()
+                                    && !super::looks_like_log_name(key_name(&o)) =>
+                                {
+                                    notes.push(SourceItem::Skipped {
+                                        obj: o,
+                                        reason: SkipReason::NotLogFile,
+                                    })
+                                }
+                                None => direct.push(o),
+                            }
+                        }
+                        if !direct.is_empty() {
+                            units.push(Unit::S3Objects(direct));
+                        }
+                        stack.extend(children.into_iter().rev());
+                    }
+                    Err(error) => notes.push(SourceItem::ListFailed {
+                        location: format!("s3://{bucket}/{p}"),
+                        error,
+                    }),
+                }
                 continue;
             }
             if let Some(l) = &lay
@@ -238,8 +302,11 @@ impl S3 {
                     });
                     continue;
                 }
+                // Short windows: list the window's day folders directly. Long ones: list the
+                // year and month folders (pruned by the window) instead of one request per day.
                 if depth_below_region == 0
-                    && let Some(days) = layout::day_prefixes(sel)
+                    && let Some(days) =
+                        layout::day_prefixes(sel).filter(|d| d.len() <= MAX_DAY_PREFIXES)
                 {
                     for d in days {
                         let dp = format!("{p}{d}");
@@ -304,6 +371,10 @@ impl S3 {
         }
     }
 }
+
+/// The longest window (in day folders per region) planned by naming its day folders; longer
+/// windows are planned by listing year and month folders.
+const MAX_DAY_PREFIXES: usize = 62;
 
 fn key_name(o: &ObjectRef) -> &str {
     match &o.location {

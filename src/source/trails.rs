@@ -10,7 +10,7 @@ use super::SourceSpec;
 use super::s3::S3Options;
 use crate::error::SourceError;
 use aws_sdk_cloudtrail::Client;
-use aws_sdk_cloudtrail::error::DisplayErrorContext;
+use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 use std::collections::HashSet;
 
 /// Where one trail delivers its logs, and what it is.
@@ -56,14 +56,42 @@ fn folder_prefix(p: Option<&str>) -> String {
     }
 }
 
-fn cloudtrail_err<E>(op: &str, e: E) -> SourceError
+/// A one-line description of an SDK error: the service's code and message
+/// (`AccessDeniedException: User ... is not authorized ...`), or for transport failures the
+/// chain of causes (`dispatch failure: io error: ...: Connection refused (os error 111)`),
+/// without the SDK's debug dump of the raw response.
+fn describe<E, R>(e: &SdkError<E, R>) -> String
 where
-    E: std::error::Error,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    if let Some(service) = e.as_service_error()
+        && let Some(code) = service.code()
+    {
+        return match service.message() {
+            Some(m) => format!("{code}: {m}"),
+            None => code.to_string(),
+        };
+    }
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+fn cloudtrail_err<E, R>(op: &str, e: SdkError<E, R>) -> SourceError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
 {
     // `SourceError` has no CloudTrail variant; an I/O error of kind `Other` carries the message.
     SourceError::Io(std::io::Error::other(format!(
         "CloudTrail {op} failed: {}",
-        DisplayErrorContext(&e)
+        describe(&e)
     )))
 }
 
@@ -125,7 +153,7 @@ pub async fn discover(opts: &S3Options) -> Result<Vec<TrailLocation>, SourceErro
                 Err(e) => {
                     tracing::warn!(
                         trail = %id,
-                        error = %DisplayErrorContext(&e),
+                        error = %describe(&e),
                         "GetTrailStatus failed; the trail's logging state is unknown"
                     );
                     None
