@@ -1080,9 +1080,6 @@ fn json_lines_with_a_broken_first_line_keep_their_good_lines() {
 }
 
 #[test]
-#[ignore = "bug: src/decode.rs parse_lines takes every line object for an event: a file of \
-            `{\"Records\":[...]}` documents one per line (jq -c, zcat of newline-terminated \
-            files) counts each document as ONE event with every field `unknown`, exit 0"]
 fn records_documents_one_per_line_are_expanded() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("combined.json");
