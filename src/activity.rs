@@ -85,6 +85,9 @@ pub struct Agg {
     pub events: u64,
     /// Events with an `errorCode`.
     pub errors: u64,
+    /// Events refused for lack of permission (an authorization `errorCode`, see
+    /// [`crate::event::is_denied`]); a subset of `errors`.
+    pub denied: u64,
     /// Earliest `eventTime`, epoch ms (`i64::MAX` when none had a time).
     pub first: i64,
     /// Latest `eventTime`, epoch ms (`i64::MIN` when none had a time).
@@ -96,6 +99,7 @@ impl Default for Agg {
         Agg {
             events: 0,
             errors: 0,
+            denied: 0,
             first: i64::MAX,
             last: i64::MIN,
         }
@@ -103,9 +107,10 @@ impl Default for Agg {
 }
 
 impl Agg {
-    fn add(&mut self, time: Option<i64>, error: bool) {
+    fn add(&mut self, time: Option<i64>, error: bool, denied: bool) {
         self.events += 1;
         self.errors += error as u64;
+        self.denied += denied as u64;
         if let Some(t) = time {
             self.first = self.first.min(t);
             self.last = self.last.max(t);
@@ -114,6 +119,7 @@ impl Agg {
     fn merge(&mut self, o: &Agg) {
         self.events += o.events;
         self.errors += o.errors;
+        self.denied += o.denied;
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
     }
@@ -196,7 +202,7 @@ impl FileActivity {
         self.rows
             .entry(key)
             .or_default()
-            .add(e.time_ms, e.is_error());
+            .add(e.time_ms, e.is_error(), e.is_denied());
     }
 
     /// The object's rows with shared strings, ready to send to the merging thread.
@@ -386,6 +392,7 @@ mod tests {
         Agg {
             events: n,
             errors: 1,
+            denied: 1,
             first: t,
             last: t + 5,
         }
@@ -407,6 +414,7 @@ mod tests {
             Agg {
                 events: 5,
                 errors: 2,
+                denied: 2,
                 first: 10,
                 last: 105
             }

@@ -253,6 +253,11 @@ impl<'t, 'i> Event<'t, 'i> {
         self.error_code.is_some()
     }
 
+    /// Whether the call was refused for lack of permission (see [`is_denied`]).
+    pub fn is_denied(&self) -> bool {
+        self.error_code.is_some_and(is_denied)
+    }
+
     /// The partition (`aws`, `aws-us-gov`, `aws-cn`, ...) from an ARN in the event, else from
     /// the region.
     pub fn partition(&self) -> &'static str {
@@ -488,6 +493,19 @@ fn attribute<'i>(e: &Event<'_, 'i>) -> PrincipalRef<'i> {
             }
         }
     }
+}
+
+/// Whether an `errorCode` means "not authorized": `AccessDenied`, `AccessDeniedException`,
+/// `UnauthorizedOperation` and `Client.UnauthorizedOperation` (EC2), `UnauthorizedAccess`,
+/// `AuthorizationError`, `NotAuthorized`, `Forbidden`... Other errors (`NoSuchBucket`,
+/// `ThrottlingException`) passed authorization: the permission was used.
+pub fn is_denied(code: &str) -> bool {
+    code.contains("AccessDenied")
+        || code.contains("Unauthorized")
+        || code.contains("NotAuthorized")
+        || code.contains("AuthorizationError")
+        || code == "Forbidden"
+        || code == "AuthFailure"
 }
 
 #[cfg(test)]

@@ -24,5 +24,7 @@ pub mod iam;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+pub mod recommend;
 pub mod source;
 pub mod time;
+pub mod usage;

@@ -15,7 +15,8 @@
 use crate::activity::{Activity, ActivityKey, Agg, FileActivity, Interner, NO_DAY};
 use crate::decode::{Decoded, Decoder, Limits, Shape};
 use crate::dedup::Dedup;
-use crate::detect::{Detector, EventCtx, Findings, Hits, Partial, Severity};
+use crate::detect::posture::{NotRun, PostureConfig, PostureCtx, Window};
+use crate::detect::{Detector, EventCtx, Findings, Hits, Partial, Severity, Trusted, all_rules};
 use crate::event::Event;
 use crate::output::activity_parquet::ActivityWriter;
 use crate::output::summary::{Failure, MappingCoverage, RunSummary, Unmapped, peak_rss_bytes};
@@ -24,6 +25,7 @@ use crate::source::fetch::{self, FetchOptions};
 use crate::source::layout::LATE_DELIVERY_DAYS;
 use crate::source::{ObjectRef, Selection, SourceItem, SourceSpec};
 use crate::time::day_of;
+use crate::usage::{FileUsage, Usage};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -51,6 +53,10 @@ pub struct ScanConfig {
     pub detector: Detector,
     /// Ids of the rules that run, for the summary.
     pub rules_run: Vec<&'static str>,
+    /// Accounts that are not external.
+    pub trusted: Trusted,
+    /// Inventory inputs and thresholds for the rules that judge IAM state.
+    pub posture: PostureConfig,
     /// Exit with [`crate::cli::EXIT_FINDINGS`] when a finding at or above this exists.
     pub fail_on: Option<Severity>,
 }
@@ -72,6 +78,7 @@ enum Outcome {
         stats: FileStats,
         rows: Vec<(ActivityKey, Agg)>,
         findings: Vec<Partial>,
+        usage: Box<FileUsage>,
     },
     Failed {
         obj: ObjectRef,
@@ -116,6 +123,8 @@ struct Shared<'a> {
     sel: &'a Selection,
     dedup: &'a Dedup,
     detector: &'a Detector,
+    trusted: &'a Trusted,
+    collect_resources: bool,
 }
 
 fn in_window(sel: &Selection, t: Option<i64>) -> bool {
@@ -131,6 +140,7 @@ fn decode_object(
     decoder: &mut Decoder,
     interner: &mut Interner,
     hits: &mut Hits,
+    usage: &mut FileUsage,
     sh: &Shared<'_>,
 ) -> Outcome {
     let compressed = data.len() as u64;
@@ -169,7 +179,19 @@ fn decode_object(
         }
         st.events += 1;
         fa.add(e, account, region, day, interner);
-        sh.detector.check(e, &EventCtx { account, region }, hits);
+        usage.add(e, account);
+        if sh.collect_resources {
+            usage.add_resources(e, &crate::activity::principal_string(e.principal()));
+        }
+        sh.detector.check(
+            e,
+            &EventCtx {
+                account,
+                region,
+                trusted: sh.trusted,
+            },
+            hits,
+        );
     });
     match result {
         Ok(decoded) => Outcome::Read {
@@ -178,11 +200,13 @@ fn decode_object(
             stats: st,
             rows: fa.into_rows(interner),
             findings: hits.take(),
+            usage: Box::new(usage.take()),
         },
         Err(e) => {
             // A document that fails to parse calls back no event; JSON Lines with no good line
             // neither. Nothing to keep.
             hits.take();
+            usage.take();
             Outcome::Failed {
                 obj,
                 kind: e.code(),
@@ -196,6 +220,7 @@ fn decode_object(
 /// Runs a scan and writes its outputs; returns the summary (also written as `summary.json`).
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let start = Instant::now();
+    let inputs = cfg.posture.load()?;
     std::fs::create_dir_all(&cfg.out_dir)
         .with_context(|| format!("creating output folder {}", cfg.out_dir.display()))?;
     let activity_path = cfg.out_dir.join("activity.parquet");
@@ -220,6 +245,8 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         sel: &cfg.selection,
         dedup: &dedup,
         detector: &cfg.detector,
+        trusted: &cfg.trusted,
+        collect_resources: !cfg.posture.iam_details.is_empty(),
     };
     let mut findings = Findings::default();
     let progress = Progress::new(cfg.progress);
@@ -232,6 +259,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         ..Default::default()
     };
     let mut activity = Activity::default();
+    let mut usage = Usage::default();
     let mut write_err: Option<anyhow::Error> = None;
 
     std::thread::scope(|s| {
@@ -273,6 +301,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                         let mut decoder = Decoder::new(limits);
                         let mut interner = Interner::default();
                         let mut hits = Hits::default();
+                        let mut usage = FileUsage::default();
                         for (obj, data) in rx {
                             let outcome = match data {
                                 Ok(bytes) => decode_object(
@@ -281,6 +310,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                                     &mut decoder,
                                     &mut interner,
                                     &mut hits,
+                                    &mut usage,
                                     shared,
                                 ),
                                 Err(e) => Outcome::Failed {
@@ -307,7 +337,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                 Outcome::Read { obj, .. } | Outcome::Failed { obj, .. } => Some(obj.day()),
                 Outcome::Note(_) => None,
             };
-            account(&mut sum, outcome, &mut activity, &mut findings);
+            account(&mut sum, outcome, &mut activity, &mut findings, &mut usage);
             let horizon = {
                 let mut t = tracker.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(d) = day {
@@ -321,6 +351,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                     flushed_to = cut;
                     let rows = activity.flush_before(cut);
                     dedup.evict_before(cut);
+                    usage.add_rows(&rows);
                     if write_err.is_none()
                         && let Err(e) = writer.write(&rows)
                     {
@@ -341,6 +372,8 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         return Err(e);
     }
     let rows = activity.flush_all();
+    usage.add_rows(&rows);
+    usage.finish();
     writer.write(&rows).context("writing activity.parquet")?;
     let (activity_rows, written_events) = writer.finish().context("closing activity.parquet")?;
     debug_assert_eq!(written_events, sum.events);
@@ -359,6 +392,62 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     sum.events_per_second = sum.events as f64 / secs.max(1e-9);
     sum.uncompressed_mb_per_second = sum.uncompressed_bytes as f64 / 1e6 / secs.max(1e-9);
     sum.peak_rss_bytes = peak_rss_bytes();
+    let window = Window::choose(
+        cfg.posture.window_days,
+        cfg.selection.until,
+        usage.newest,
+        &inputs.reports,
+    );
+    let ctx = PostureCtx {
+        window,
+        max_key_age_days: cfg.posture.max_key_age_days,
+        trusted: &cfg.trusted,
+        inventory: inputs.inventory.as_ref(),
+        reports: &inputs.reports,
+        usage: &usage,
+        cloudtrail: !cfg.sources.is_empty(),
+    };
+    let mut not_run = cfg.detector.run_posture(&ctx, &mut findings);
+    if cfg.sources.is_empty() {
+        for r in all_rules() {
+            if r.check.is_some() && cfg.rules_run.contains(&r.info.id) {
+                not_run.push(NotRun {
+                    rule: r.info.id.to_string(),
+                    reason: "needs CloudTrail: no SOURCE was given".to_string(),
+                });
+            }
+        }
+    }
+    // Granted versus used.
+    let scps = inputs.scps.clone();
+    let rec = crate::recommend::run(crate::recommend::Inputs {
+        inventory: inputs.inventory.as_ref(),
+        usage: &usage,
+        window,
+        engine: crate::iam::engine::Engine::new(scps),
+    });
+    let ppath = cfg.out_dir.join("permissions.parquet");
+    crate::output::permissions::write(&ppath, &rec.rows)
+        .with_context(|| format!("writing {}", ppath.display()))?;
+    sum.permission_rows = rec.rows.len() as u64;
+    if inputs.inventory.is_some() {
+        sum.policies_written = write_policies(&cfg.out_dir, &rec.plans)?;
+    }
+    if cfg.rules_run.contains(&crate::recommend::INFO.id) {
+        if inputs.inventory.is_none() {
+            not_run.push(NotRun {
+                rule: crate::recommend::INFO.id.to_string(),
+                reason: "needs --iam-details (aws iam get-account-authorization-details)"
+                    .to_string(),
+            });
+        } else {
+            for p in rec.plans.into_iter().filter_map(|p| p.finding) {
+                findings.push(p);
+            }
+        }
+    }
+    sum.window = window;
+    sum.rules_not_run = not_run;
     let found: Vec<crate::output::findings::Finding> =
         findings.into_sorted().into_iter().map(Into::into).collect();
     let fpath = cfg.out_dir.join("findings.jsonl");
@@ -367,14 +456,19 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let fpath = cfg.out_dir.join("findings.parquet");
     crate::output::findings::write_parquet(&fpath, &found)
         .with_context(|| format!("writing {}", fpath.display()))?;
-    sum.rules_run = cfg.rules_run.iter().map(|r| r.to_string()).collect();
+    sum.rules_run = cfg
+        .rules_run
+        .iter()
+        .filter(|r| !sum.rules_not_run.iter().any(|n| n.rule == **r))
+        .map(|r| r.to_string())
+        .collect();
     for f in &found {
         *sum.findings_by_severity
             .entry(f.severity.as_str().to_string())
             .or_default() += 1;
         *sum.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
     }
-    sum.findings_table = crate::output::findings::table(&found, &cfg.rules_run);
+    sum.findings_table = crate::output::findings::table(&found, &cfg.rules_run, &sum.rules_not_run);
     let over_threshold = cfg
         .fail_on
         .is_some_and(|t| found.iter().any(|f| f.severity >= t));
@@ -395,11 +489,44 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     Ok(sum)
 }
 
+/// Writes `policies/<account>/<user|role>/<name>.json` (`-2`, `-3`... when split) and
+/// `<name>.txt` reports. Returns the number of policy documents.
+fn write_policies(out: &std::path::Path, plans: &[crate::recommend::Plan]) -> anyhow::Result<u64> {
+    let root = out.join("policies");
+    if root.exists() {
+        std::fs::remove_dir_all(&root).with_context(|| format!("clearing {}", root.display()))?;
+    }
+    let mut n = 0;
+    for p in plans {
+        let dir = root.join(&p.account).join(p.kind);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let stem = crate::recommend::file_stem(&p.name);
+        for (i, d) in p.documents.iter().enumerate() {
+            let name = if i == 0 {
+                format!("{stem}.json")
+            } else {
+                format!("{stem}-{}.json", i + 1)
+            };
+            let mut text = serde_json::to_vec_pretty(d)?;
+            text.push(b'\n');
+            let path = dir.join(name);
+            crate::output::write_atomic(&path, &text)
+                .with_context(|| format!("writing {}", path.display()))?;
+            n += 1;
+        }
+        let path = dir.join(format!("{stem}.txt"));
+        crate::output::write_atomic(&path, p.report.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(n)
+}
+
 fn account(
     sum: &mut RunSummary,
     outcome: Outcome,
     activity: &mut Activity,
     findings: &mut Findings,
+    usage: &mut Usage,
 ) {
     match outcome {
         Outcome::Read {
@@ -408,8 +535,10 @@ fn account(
             stats,
             rows,
             findings: parts,
+            usage: used,
         } => {
             findings.merge(parts);
+            usage.merge(*used);
             sum.objects_read += 1;
             sum.compressed_bytes += decoded.compressed_bytes;
             sum.uncompressed_bytes += decoded.uncompressed_bytes;

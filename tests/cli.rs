@@ -73,7 +73,7 @@ fn scan(sources: &[&str], extra: &[&str], code: i32) -> Scan {
     Scan { out, run, summary }
 }
 
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 14] = [
     "account",
     "principal",
     "principal_type",
@@ -84,6 +84,7 @@ const COLUMNS: [&str; 13] = [
     "day",
     "events",
     "errors",
+    "denied",
     "first_seen",
     "last_seen",
     "mapping",
@@ -93,7 +94,7 @@ const COLUMNS: [&str; 13] = [
 fn activity_rows(out: &Path) -> Vec<Row> {
     duckdb(&format!(
         "select account, principal, principal_type, event_source, event_name, iam_action, region, \
-         strftime(day, '%Y-%m-%d') as day, events, errors, \
+         strftime(day, '%Y-%m-%d') as day, events, errors, denied, \
          strftime(first_seen, '%Y-%m-%dT%H:%M:%SZ') as first_seen, \
          strftime(last_seen, '%Y-%m-%dT%H:%M:%SZ') as last_seen, mapping \
          from {} order by all",

@@ -6,13 +6,30 @@
 //! per-object [`Hits`] accumulator, grouped by a rule-specific key (4,000 calls by one key are one
 //! finding). Accumulators merge on the aggregating thread into the run's findings.
 
+pub mod access_key_not_rotated;
+pub mod admin_grant;
+pub mod aws_managed_policy_only;
 pub mod cloudtrail_tampering;
 pub mod console_login_without_mfa;
+pub mod cross_account_access;
+pub mod cross_account_trust;
+pub(crate) mod iam_grants;
+pub mod inline_policy_only;
 pub mod long_term_key_without_mfa;
+pub mod posture;
+pub mod public_resource_policy;
 pub mod root_access_key_created;
+pub mod root_access_key_present;
 pub mod root_api_call;
 pub mod root_console_login;
 pub mod root_console_login_failed;
+pub mod root_mfa_disabled;
+pub mod unattached_policy;
+pub mod unused_access_key;
+pub mod unused_password;
+pub mod unused_role;
+pub mod unused_user;
+pub mod user_without_mfa;
 
 use crate::activity::Interner;
 use crate::event::Event;
@@ -132,39 +149,81 @@ pub struct Rule {
     pub info: &'static RuleInfo,
     /// Per-event check, for rules that read CloudTrail.
     pub check: Option<EventCheck>,
+    /// Check over the inventory, run once after the events.
+    pub posture: Option<posture::PostureCheck>,
+}
+
+impl Rule {
+    /// A rule that checks each CloudTrail event.
+    pub const fn event(info: &'static RuleInfo, check: EventCheck) -> Self {
+        Rule {
+            info,
+            check: Some(check),
+            posture: None,
+        }
+    }
+    /// A rule computed by the least-privilege step ([`crate::recommend`]), not by a check.
+    pub const fn recommend(info: &'static RuleInfo) -> Self {
+        Rule {
+            info,
+            check: None,
+            posture: None,
+        }
+    }
+    /// A rule that judges the inventory once, after the events.
+    pub const fn posture(info: &'static RuleInfo, check: posture::PostureCheck) -> Self {
+        Rule {
+            info,
+            check: None,
+            posture: Some(check),
+        }
+    }
 }
 
 /// Every rule, in a stable order.
 pub fn all_rules() -> Vec<Rule> {
     vec![
-        Rule {
-            info: &root_console_login::INFO,
-            check: Some(root_console_login::check),
-        },
-        Rule {
-            info: &root_console_login_failed::INFO,
-            check: Some(root_console_login_failed::check),
-        },
-        Rule {
-            info: &root_api_call::INFO,
-            check: Some(root_api_call::check),
-        },
-        Rule {
-            info: &root_access_key_created::INFO,
-            check: Some(root_access_key_created::check),
-        },
-        Rule {
-            info: &console_login_without_mfa::INFO,
-            check: Some(console_login_without_mfa::check),
-        },
-        Rule {
-            info: &long_term_key_without_mfa::INFO,
-            check: Some(long_term_key_without_mfa::check),
-        },
-        Rule {
-            info: &cloudtrail_tampering::INFO,
-            check: Some(cloudtrail_tampering::check),
-        },
+        Rule::event(&root_console_login::INFO, root_console_login::check),
+        Rule::event(
+            &root_console_login_failed::INFO,
+            root_console_login_failed::check,
+        ),
+        Rule::event(&root_api_call::INFO, root_api_call::check),
+        Rule::event(
+            &root_access_key_created::INFO,
+            root_access_key_created::check,
+        ),
+        Rule::event(
+            &console_login_without_mfa::INFO,
+            console_login_without_mfa::check,
+        ),
+        Rule::event(
+            &long_term_key_without_mfa::INFO,
+            long_term_key_without_mfa::check,
+        ),
+        Rule::event(&cross_account_access::INFO, cross_account_access::check),
+        Rule::event(&cloudtrail_tampering::INFO, cloudtrail_tampering::check),
+        Rule::posture(
+            &root_access_key_present::INFO,
+            root_access_key_present::check,
+        ),
+        Rule::posture(&root_mfa_disabled::INFO, root_mfa_disabled::check),
+        Rule::posture(&user_without_mfa::INFO, user_without_mfa::check),
+        Rule::posture(&access_key_not_rotated::INFO, access_key_not_rotated::check),
+        Rule::posture(&unused_access_key::INFO, unused_access_key::check),
+        Rule::posture(&unused_user::INFO, unused_user::check),
+        Rule::posture(&unused_role::INFO, unused_role::check),
+        Rule::posture(&unused_password::INFO, unused_password::check),
+        Rule::event(&public_resource_policy::INFO, public_resource_policy::check),
+        Rule::posture(&admin_grant::INFO, admin_grant::check),
+        Rule::posture(&inline_policy_only::INFO, inline_policy_only::check),
+        Rule::posture(
+            &aws_managed_policy_only::INFO,
+            aws_managed_policy_only::check,
+        ),
+        Rule::posture(&unattached_policy::INFO, unattached_policy::check),
+        Rule::posture(&cross_account_trust::INFO, cross_account_trust::check),
+        Rule::recommend(&crate::recommend::INFO),
     ]
 }
 
@@ -174,6 +233,67 @@ pub struct EventCtx<'a> {
     pub account: &'a str,
     /// The resolved region.
     pub region: &'a str,
+    /// Accounts that do not count as external (`--trusted-accounts`).
+    pub trusted: &'a Trusted,
+}
+
+/// Accounts whose access is expected (`--trusted-accounts`): calls from them and trust in
+/// them are not cross-account findings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trusted {
+    accounts: BTreeSet<String>,
+}
+
+impl Trusted {
+    /// From account IDs.
+    pub fn new<I: IntoIterator<Item = String>>(accounts: I) -> Self {
+        Trusted {
+            accounts: accounts.into_iter().collect(),
+        }
+    }
+    /// Whether `account` is trusted.
+    pub fn contains(&self, account: &str) -> bool {
+        self.accounts.contains(account)
+    }
+    /// The trusted accounts.
+    pub fn accounts(&self) -> impl Iterator<Item = &str> {
+        self.accounts.iter().map(String::as_str)
+    }
+    /// Parses `--trusted-accounts`: account IDs separated by commas or whitespace, or `@FILE`
+    /// / a path to a file holding them (one per line, `#` comments). Every ID must have 12
+    /// digits.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let text;
+        let body = match spec.strip_prefix('@') {
+            Some(path) => {
+                text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read trusted accounts file {path}: {e}"))?;
+                text.as_str()
+            }
+            None if std::path::Path::new(spec).is_file() => {
+                text = std::fs::read_to_string(spec)
+                    .map_err(|e| format!("cannot read trusted accounts file {spec}: {e}"))?;
+                text.as_str()
+            }
+            None => spec,
+        };
+        let mut accounts = BTreeSet::new();
+        for line in body.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            for id in line.split(|c: char| c == ',' || c.is_whitespace()) {
+                if id.is_empty() {
+                    continue;
+                }
+                if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!(
+                        "`{id}` is not an AWS account ID (12 digits) in --trusted-accounts"
+                    ));
+                }
+                accounts.insert(id.to_string());
+            }
+        }
+        Ok(Trusted { accounts })
+    }
 }
 
 /// How many event IDs a finding keeps (the earliest ones); the count says how many there were.
@@ -273,6 +393,46 @@ fn capped_insert(set: &mut BTreeSet<String>, v: &str) {
 }
 
 impl Partial {
+    /// A finding with no events yet.
+    pub fn new(info: &'static RuleInfo, group: Arc<str>, s: Seed) -> Self {
+        Partial {
+            rule: info.id,
+            anti_pattern: info.anti_pattern,
+            group,
+            severity: s.severity,
+            title: s.title,
+            account: s.account,
+            principal: s.principal,
+            principal_type: s.principal_type,
+            access_key_id: s.access_key_id,
+            remediation: s.remediation,
+            count: 0,
+            first: None,
+            last: None,
+            event_ids: BTreeSet::new(),
+            source_ips: BTreeSet::new(),
+            regions: BTreeSet::new(),
+            evidence: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an event ID (with its time) as evidence, keeping the earliest
+    /// [`MAX_EVENT_IDS`].
+    pub fn event_id(&mut self, time: i64, id: &str) -> &mut Self {
+        self.event_ids.insert((time, EventId::new(id)));
+        if self.event_ids.len() > MAX_EVENT_IDS {
+            self.event_ids.pop_last();
+        }
+        self
+    }
+
+    /// Widens first/last to include `t`.
+    pub fn seen(&mut self, t: i64) -> &mut Self {
+        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        self
+    }
+
     fn record(&mut self, e: &Event<'_, '_>, region: &str) {
         self.count += 1;
         if let Some(t) = e.time_ms {
@@ -352,28 +512,10 @@ impl Hits {
         seed: impl FnOnce() -> Seed,
     ) -> &mut Partial {
         let gid = self.interner.id(group);
-        let p = self.map.entry((info.id, gid)).or_insert_with(|| {
-            let s = seed();
-            Partial {
-                rule: info.id,
-                anti_pattern: info.anti_pattern,
-                group: self.interner.get(gid).clone(),
-                severity: s.severity,
-                title: s.title,
-                account: s.account,
-                principal: s.principal,
-                principal_type: s.principal_type,
-                access_key_id: s.access_key_id,
-                remediation: s.remediation,
-                count: 0,
-                first: None,
-                last: None,
-                event_ids: BTreeSet::new(),
-                source_ips: BTreeSet::new(),
-                regions: BTreeSet::new(),
-                evidence: BTreeMap::new(),
-            }
-        });
+        let p = self
+            .map
+            .entry((info.id, gid))
+            .or_insert_with(|| Partial::new(info, self.interner.get(gid).clone(), seed()));
         p.record(e, region);
         p
     }
@@ -425,6 +567,7 @@ impl Findings {
 #[derive(Clone)]
 pub struct Detector {
     checks: Vec<EventCheck>,
+    posture: Vec<(&'static RuleInfo, posture::PostureCheck)>,
 }
 
 impl std::fmt::Debug for Detector {
@@ -442,18 +585,50 @@ impl Detector {
                 return Err(format!("unknown rule `{id}` (see `trailguard rules`)"));
             }
         }
-        let checks = rules
-            .iter()
+        let selected: Vec<Rule> = rules
+            .into_iter()
             .filter(|r| only.is_none_or(|o| o.iter().any(|x| x == r.info.id)))
             .filter(|r| !skip.iter().any(|x| x == r.info.id))
-            .filter_map(|r| r.check)
             .collect();
-        Ok(Detector { checks })
+        Ok(Detector {
+            checks: selected.iter().filter_map(|r| r.check).collect(),
+            posture: selected
+                .iter()
+                .filter_map(|r| Some((r.info, r.posture?)))
+                .collect(),
+        })
     }
 
     /// A detector with no rules.
     pub fn none() -> Self {
-        Detector { checks: Vec::new() }
+        Detector {
+            checks: Vec::new(),
+            posture: Vec::new(),
+        }
+    }
+
+    /// Runs the selected inventory rules; returns the rules that could not run, with why.
+    pub fn run_posture(
+        &self,
+        ctx: &posture::PostureCtx<'_>,
+        findings: &mut Findings,
+    ) -> Vec<posture::NotRun> {
+        let mut not_run = Vec::new();
+        for (info, check) in &self.posture {
+            let mut out = Vec::new();
+            match check(ctx, &mut out) {
+                Ok(()) => {
+                    for p in out {
+                        findings.push(p);
+                    }
+                }
+                Err(reason) => not_run.push(posture::NotRun {
+                    rule: info.id.to_string(),
+                    reason,
+                }),
+            }
+        }
+        not_run
     }
 
     /// Runs every selected check on an event.

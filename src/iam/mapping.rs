@@ -131,6 +131,23 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(Tables::parse)
 }
 
+/// Whether some CloudTrail event is logged under another name for `id`: the action is the
+/// first (main) action of an exception row (`s3:GetAccelerateConfiguration` is logged as
+/// `GetBucketAccelerateConfiguration`). Actions that exceptions only add beside the main one
+/// (`iam:PassRole` next to `lambda:CreateFunction`) are still permission-only: no call of their
+/// own shows that the principal needs them.
+pub fn logged_by_exception(id: ActionId) -> bool {
+    static SET: OnceLock<std::collections::HashSet<ActionId>> = OnceLock::new();
+    SET.get_or_init(|| {
+        tables()
+            .exceptions
+            .iter()
+            .filter_map(|e| e.actions.first().copied())
+            .collect()
+    })
+    .contains(&id)
+}
+
 fn bad_row(file: &str, lineno: usize, what: &str, line: &str) -> ! {
     panic!("iam/data/{file} line {}: {what}: {line:?}", lineno + 1)
 }

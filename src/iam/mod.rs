@@ -1,16 +1,32 @@
-//! The embedded IAM action catalog and the CloudTrail event -> IAM action mapping.
+//! What trailguard knows about IAM: the embedded action catalog and event mapping, policy
+//! documents, and the inventory inputs (authorization details, credential report).
 //!
 //! * [`catalog`]: every IAM action (22,383, current and legacy) with its access level, looked
 //!   up case-insensitively by name or expanded from IAM wildcards (`s3:Get*`).
 //! * [`mapping`]: resolves a CloudTrail `(eventSource, eventName, eventType)` to the IAM
 //!   actions it exercised, or says why it cannot.
+//! * [`policy`]: IAM policy documents (identity, resource and trust policies): a typed model,
+//!   a parser for plain and URL-encoded JSON, and who a policy lets in (public, conditioned,
+//!   other accounts).
+//! * [`details`]: the output of `aws iam get-account-authorization-details` (CLI or raw API
+//!   form, paginated, several accounts): users, groups, roles and managed policies per account,
+//!   and every policy that applies to a principal.
+//! * [`credreport`]: the IAM credential report (CSV, or the CLI's base64-wrapped JSON): password,
+//!   MFA, access key and certificate state per user and for the root user.
+//! * [`engine`]: what each user and role may do: its policies (with groups, permissions
+//!   boundary and service control policies) expanded against the catalog into action sets,
+//!   with the conditional part and the policies and resources behind each grant.
 //!
 //! The tables live in `src/iam/data/` and are generated from the shared `iam-data` bundle by
 //! `scripts/gen-iam-data.py`; see `src/iam/data/PROVENANCE.md` for sources and licences. They
 //! are embedded with `include_str!` and parsed once, lazily, on first use.
 
 pub mod catalog;
+pub mod credreport;
+pub mod details;
+pub mod engine;
 pub mod mapping;
+pub mod policy;
 
 #[cfg(test)]
 pub(crate) mod test_util {

@@ -32,6 +32,7 @@ pub fn schema() -> SchemaRef {
         Field::new("day", DataType::Date32, true),
         Field::new("events", DataType::Int64, false),
         Field::new("errors", DataType::Int64, false),
+        Field::new("denied", DataType::Int64, false),
         Field::new("first_seen", ts.clone(), true),
         Field::new("last_seen", ts, true),
         Field::new("mapping", DataType::Utf8, false),
@@ -122,6 +123,11 @@ fn to_batch(rows: &[Row]) -> Result<RecordBatch, arrow_schema::ArrowError> {
         Arc::new(
             rows.iter()
                 .map(|r| r.agg.errors as i64)
+                .collect::<Int64Array>(),
+        ),
+        Arc::new(
+            rows.iter()
+                .map(|r| r.agg.denied as i64)
                 .collect::<Int64Array>(),
         ),
         Arc::new(

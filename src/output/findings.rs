@@ -203,7 +203,11 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// The stdout table: findings by severity, then one line per rule.
-pub fn table(findings: &[Finding], rules_run: &[&'static str]) -> String {
+pub fn table(
+    findings: &[Finding],
+    rules_run: &[&'static str],
+    not_run: &[crate::detect::posture::NotRun],
+) -> String {
     let mut s = String::new();
     if findings.is_empty() {
         s.push_str("findings: none\n");
@@ -239,6 +243,10 @@ pub fn table(findings: &[Finding], rules_run: &[&'static str]) -> String {
     }
     s.push_str("rules:\n");
     for r in rules_run {
+        if let Some(n) = not_run.iter().find(|n| n.rule == *r) {
+            s.push_str(&format!("  {r:<27} not run: {}\n", n.reason));
+            continue;
+        }
         match per_rule.get(r) {
             Some((n, ev, sev)) => s.push_str(&format!(
                 "  {r:<27} {n} finding(s), {ev} event(s), worst {}\n",

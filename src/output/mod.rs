@@ -1,9 +1,10 @@
-//! Outputs: `activity.parquet`, `summary.json`, and the human summary on stdout. Files are
+//! Outputs: `activity.parquet`, `findings.*`, `permissions.parquet`, `policies/`, `summary.json`, and the human summary on stdout. Files are
 //! written to a temporary name in the output folder and renamed into place when complete, so a
 //! reader never sees half a file.
 
 pub mod activity_parquet;
 pub mod findings;
+pub mod permissions;
 pub mod summary;
 
 use std::path::{Path, PathBuf};

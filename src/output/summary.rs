@@ -106,6 +106,14 @@ pub struct RunSummary {
     pub mapping: MappingCoverage,
     /// Detection rules that ran.
     pub rules_run: Vec<String>,
+    /// Rows of `permissions.parquet`.
+    pub permission_rows: u64,
+    /// Policy documents written under `policies/`.
+    pub policies_written: u64,
+    /// Selected rules that could not run, with why (a missing input).
+    pub rules_not_run: Vec<crate::detect::posture::NotRun>,
+    /// The period "unused" was judged over (`--window`), when an end could be found.
+    pub window: Option<crate::detect::posture::Window>,
     /// Findings per severity.
     pub findings_by_severity: BTreeMap<String, u64>,
     /// Findings per rule.

@@ -1,0 +1,549 @@
+//! What CloudTrail says about the use of principals and credentials, for the rules that judge
+//! the IAM inventory (unused users, roles, keys and passwords; keys never rotated).
+//!
+//! Two sources feed it:
+//! * per event, in the decoder threads ([`FileUsage`]): long-term access keys (`AKIA...`) by
+//!   key, successful console sign-ins by IAM user, and the access-key lifecycle
+//!   (`CreateAccessKey`, `UpdateAccessKey`, `DeleteAccessKey`);
+//! * per activity row, on the merging thread ([`Usage::add_rows`]): every principal's first and
+//!   last event (a role's sessions count for the role).
+//!
+//! Memory grows with the number of principals and keys, not with events.
+
+use crate::activity::Row;
+use crate::event::Event;
+use ahash::HashMap;
+use std::collections::BTreeMap;
+
+/// First and last time, and how many events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// Earliest event time (epoch ms).
+    pub first: i64,
+    /// Latest event time (epoch ms).
+    pub last: i64,
+    /// Events.
+    pub count: u64,
+}
+
+impl Span {
+    fn at(t: i64) -> Self {
+        Span {
+            first: t,
+            last: t,
+            count: 1,
+        }
+    }
+    fn add(&mut self, t: i64) {
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+        self.count += 1;
+    }
+    fn merge(&mut self, o: &Span) {
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.count += o.count;
+    }
+}
+
+/// Use of one long-term access key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUse {
+    /// Account of the key's user.
+    pub account: String,
+    /// The user's ARN.
+    pub user_arn: String,
+    /// The user's name.
+    pub user_name: Option<String>,
+    /// When it was used.
+    pub span: Span,
+}
+
+/// What happened to an access key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyChange {
+    /// `CreateAccessKey`.
+    Created,
+    /// `UpdateAccessKey` to `Active`.
+    Activated,
+    /// `UpdateAccessKey` to `Inactive`.
+    Deactivated,
+    /// `DeleteAccessKey`.
+    Deleted,
+}
+
+/// One access-key lifecycle event.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KeyEvent {
+    /// The access key.
+    pub key: String,
+    /// When (epoch ms).
+    pub time: i64,
+    /// What happened.
+    pub change: KeyChange,
+    /// Account of the key's user.
+    pub account: String,
+    /// The key's user (the caller itself when the request names no user).
+    pub user_name: Option<String>,
+    /// Who made the call.
+    pub actor: String,
+    /// Event ID.
+    pub event_id: Option<String>,
+    /// Source IP.
+    pub source_ip: Option<String>,
+}
+
+/// How many resource ARNs are kept per principal and API call; past it the call's resources
+/// are generalized (see [`Resources::overflow`]).
+pub const MAX_RESOURCES: usize = 64;
+
+/// The resources a principal's calls of one API touched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// Resource ARNs (`resources[].ARN`, or built from `requestParameters` for S3).
+    pub arns: std::collections::BTreeSet<String>,
+    /// More than [`MAX_RESOURCES`] distinct ARNs were seen (the set holds the first ones).
+    pub overflow: bool,
+    /// Some calls named no resource at all.
+    pub unnamed: bool,
+}
+
+impl Resources {
+    fn add(&mut self, arn: &str) {
+        if self.arns.contains(arn) {
+            return;
+        }
+        if self.arns.len() >= MAX_RESOURCES {
+            self.overflow = true;
+        } else {
+            self.arns.insert(arn.to_string());
+        }
+    }
+    fn merge(&mut self, o: Resources) {
+        for a in o.arns {
+            self.add(&a);
+        }
+        self.overflow |= o.overflow;
+        self.unnamed |= o.unnamed;
+    }
+}
+
+/// One object's usage, built in a decoder thread.
+#[derive(Default)]
+pub struct FileUsage {
+    keys: HashMap<Box<str>, KeyUse>,
+    console: HashMap<Box<str>, Span>,
+    key_events: Vec<KeyEvent>,
+    data_sources: Vec<(String, String)>,
+    resources: HashMap<String, Resources>,
+    key_buf: String,
+}
+
+/// Separates the parts of a resource key (principal, event source, event name).
+const SEP: char = '\u{1f}';
+
+fn str_field<'i>(v: Option<crate::event::Json<'_, 'i>>, path: &[&str]) -> Option<&'i str> {
+    use simd_json::prelude::*;
+    let mut cur = v?;
+    for k in path {
+        cur = cur.get(*k)?;
+    }
+    cur.into_string()
+}
+
+impl FileUsage {
+    /// Notes which resources the event touched, for the policy suggestions. Only successful
+    /// calls count (a denied call used nothing).
+    pub fn add_resources(&mut self, e: &Event<'_, '_>, principal: &str) {
+        use simd_json::prelude::*;
+        if e.is_denied() {
+            return;
+        }
+        let (Some(source), Some(name)) = (e.event_source, e.event_name) else {
+            return;
+        };
+        self.key_buf.clear();
+        self.key_buf.push_str(principal);
+        self.key_buf.push(SEP);
+        self.key_buf.push_str(source);
+        self.key_buf.push(SEP);
+        self.key_buf.push_str(name);
+        if !self.resources.contains_key(self.key_buf.as_str()) {
+            self.resources
+                .insert(self.key_buf.clone(), Resources::default());
+        }
+        let set = self
+            .resources
+            .get_mut(self.key_buf.as_str())
+            .expect("inserted above");
+        let mut named = false;
+        if let Some(list) = e.resources.and_then(|r| r.as_array()) {
+            for r in list.iter() {
+                if let Some(arn) = r.get("ARN").and_then(|a| a.into_string()) {
+                    set.add(arn);
+                    named = true;
+                }
+            }
+        }
+        if !named
+            && source == "s3.amazonaws.com"
+            && let Some(bucket) = str_field(e.request_parameters, &["bucketName"])
+        {
+            let partition = crate::event::partition_of_region(e.aws_region.unwrap_or(""));
+            match str_field(e.request_parameters, &["key"]) {
+                Some(key) => set.add(&format!("arn:{partition}:s3:::{bucket}/{key}")),
+                None => set.add(&format!("arn:{partition}:s3:::{bucket}")),
+            }
+            named = true;
+        }
+        if !named {
+            set.unnamed = true;
+        }
+    }
+
+    /// Looks at one event (already deduplicated and inside the window).
+    pub fn add(&mut self, e: &Event<'_, '_>, account: &str) {
+        if (e.management_event == Some(false) || e.event_category == Some("Data"))
+            && let Some(src) = e.event_source
+            && !self
+                .data_sources
+                .iter()
+                .any(|(a, s)| a == account && s == src)
+        {
+            self.data_sources
+                .push((account.to_string(), src.to_string()));
+        }
+        let (Some(t), Some(u)) = (e.time_ms, e.user_identity) else {
+            return;
+        };
+        if let Some(key) = u.access_key_id
+            && key.starts_with("AKIA")
+            && u.kind == Some("IAMUser")
+        {
+            match self.keys.get_mut(key) {
+                Some(k) => k.span.add(t),
+                None => {
+                    self.keys.insert(
+                        key.into(),
+                        KeyUse {
+                            account: account.to_string(),
+                            user_arn: u.arn.unwrap_or_default().to_string(),
+                            user_name: u.user_name.map(str::to_string),
+                            span: Span::at(t),
+                        },
+                    );
+                }
+            }
+        }
+        let Some(name) = e.event_name else { return };
+        match name {
+            "ConsoleLogin"
+                if u.kind == Some("IAMUser")
+                    && str_field(e.response_elements, &["ConsoleLogin"]) == Some("Success") =>
+            {
+                if let Some(arn) = u.arn {
+                    self.console
+                        .entry(arn.into())
+                        .and_modify(|s| s.add(t))
+                        .or_insert_with(|| Span::at(t));
+                }
+            }
+            "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey"
+                if e.event_source == Some("iam.amazonaws.com") && !e.is_error() =>
+            {
+                let change = match name {
+                    "CreateAccessKey" => KeyChange::Created,
+                    "DeleteAccessKey" => KeyChange::Deleted,
+                    _ => match str_field(e.request_parameters, &["status"]) {
+                        Some("Active") => KeyChange::Activated,
+                        Some("Inactive") => KeyChange::Deactivated,
+                        _ => return,
+                    },
+                };
+                let key = match change {
+                    KeyChange::Created => {
+                        str_field(e.response_elements, &["accessKey", "accessKeyId"])
+                    }
+                    _ => str_field(e.request_parameters, &["accessKeyId"]),
+                };
+                let Some(key) = key else { return };
+                let user_name = match change {
+                    KeyChange::Created => {
+                        str_field(e.response_elements, &["accessKey", "userName"])
+                    }
+                    _ => None,
+                }
+                .or_else(|| str_field(e.request_parameters, &["userName"]))
+                .or(if u.kind == Some("IAMUser") {
+                    u.user_name
+                } else {
+                    None
+                });
+                self.key_events.push(KeyEvent {
+                    key: key.to_string(),
+                    time: t,
+                    change,
+                    account: account.to_string(),
+                    user_name: user_name.map(str::to_string),
+                    actor: e.principal().arn(),
+                    event_id: e.event_id.map(str::to_string),
+                    source_ip: e.source_ip.map(str::to_string),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes the collected usage out, leaving this empty.
+    pub fn take(&mut self) -> FileUsage {
+        std::mem::take(self)
+    }
+}
+
+/// Use of one IAM action by one principal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionUse {
+    /// Calls that passed authorization.
+    pub count: u64,
+    /// Calls refused for lack of permission (not use).
+    pub denied: u64,
+    /// First and last call that passed authorization (day-row precision: a row that holds
+    /// both refused and allowed calls gives its first and last time).
+    pub first: Option<i64>,
+    /// See `first`.
+    pub last: Option<i64>,
+    /// First and last refused call.
+    pub denied_first: Option<i64>,
+    /// See `denied_first`.
+    pub denied_last: Option<i64>,
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// A principal's use of IAM actions, with its account and type.
+#[derive(Clone, Debug, Default)]
+pub struct PrincipalActions {
+    /// Account of the events.
+    pub account: String,
+    /// Principal type.
+    pub principal_type: String,
+    /// Action (`s3:GetObject`, as the mapping names it) -> use.
+    pub actions: BTreeMap<std::sync::Arc<str>, ActionUse>,
+}
+
+/// A principal's activity over the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalUse {
+    /// Account the principal belongs to (its ARN's account, else the event's account).
+    pub account: String,
+    /// Principal type.
+    pub principal_type: String,
+    /// Its events.
+    pub span: Span,
+}
+
+/// The run's usage.
+#[derive(Default, Debug)]
+pub struct Usage {
+    /// Long-term access keys by key ID.
+    pub keys: BTreeMap<String, KeyUse>,
+    /// Successful console sign-ins by IAM user ARN.
+    pub console: BTreeMap<String, Span>,
+    /// Access-key lifecycle events, sorted by key and time.
+    pub key_events: Vec<KeyEvent>,
+    /// Principals by ARN (as in `activity.parquet`).
+    pub principals: HashMap<std::sync::Arc<str>, PrincipalUse>,
+    /// IAM actions used (or refused) per principal ARN.
+    pub actions: HashMap<std::sync::Arc<str>, PrincipalActions>,
+    /// `(account, eventSource)` pairs for which data events were read: their data-event
+    /// actions are observable there.
+    pub data_sources: std::collections::BTreeSet<(String, String)>,
+    /// Resources touched, by `(principal, eventSource, eventName)`.
+    pub resources: BTreeMap<(String, String, String), Resources>,
+    /// Accounts whose events were read, with their first and last event.
+    pub accounts: BTreeMap<String, Span>,
+    /// Newest event time read.
+    pub newest: Option<i64>,
+    /// Oldest event time read.
+    pub oldest: Option<i64>,
+    /// IAM users and roles by `(account, kind, name)`, built by [`Usage::finish`].
+    by_key: HashMap<(String, String, String), std::sync::Arc<str>>,
+}
+
+/// The account in an ARN (`arn:partition:service:region:account:...`).
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let a = arn.split(':').nth(4)?;
+    (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).then_some(a)
+}
+
+impl Usage {
+    /// Merges one object's per-event usage.
+    pub fn merge(&mut self, f: FileUsage) {
+        for (k, v) in f.keys {
+            match self.keys.get_mut(&*k) {
+                Some(have) => have.span.merge(&v.span),
+                None => {
+                    self.keys.insert(k.into(), v);
+                }
+            }
+        }
+        for (arn, s) in f.console {
+            self.console
+                .entry(arn.into())
+                .and_modify(|h| h.merge(&s))
+                .or_insert(s);
+        }
+        self.key_events.extend(f.key_events);
+        self.data_sources.extend(f.data_sources);
+        for (k, v) in f.resources {
+            let mut parts = k.splitn(3, SEP);
+            let key = (
+                parts.next().unwrap_or_default().to_string(),
+                parts.next().unwrap_or_default().to_string(),
+                parts.next().unwrap_or_default().to_string(),
+            );
+            self.resources.entry(key).or_default().merge(v);
+        }
+    }
+
+    /// Counts finished activity rows (each event is in exactly one row).
+    pub fn add_rows(&mut self, rows: &[Row]) {
+        for r in rows {
+            let (Some(first), Some(last)) = (r.agg.first_seen(), r.agg.last_seen()) else {
+                continue;
+            };
+            let span = Span {
+                first,
+                last,
+                count: r.agg.events,
+            };
+            self.newest = Some(self.newest.map_or(last, |n| n.max(last)));
+            self.oldest = Some(self.oldest.map_or(first, |o| o.min(first)));
+            self.accounts
+                .entry(r.key.account.to_string())
+                .and_modify(|s| s.merge(&span))
+                .or_insert(span);
+            if let Some(actions) = &r.iam_action {
+                let ok = r.agg.events - r.agg.denied;
+                let pa = self
+                    .actions
+                    .entry(r.key.principal.clone())
+                    .or_insert_with(|| PrincipalActions {
+                        account: r.key.account.to_string(),
+                        principal_type: r.key.principal_type.to_string(),
+                        actions: BTreeMap::new(),
+                    });
+                for a in actions.split(',') {
+                    let u = pa.actions.entry(a.into()).or_insert(ActionUse {
+                        count: 0,
+                        denied: 0,
+                        first: None,
+                        last: None,
+                        denied_first: None,
+                        denied_last: None,
+                    });
+                    u.count += ok;
+                    u.denied += r.agg.denied;
+                    if ok > 0 {
+                        u.first = min_opt(u.first, Some(first));
+                        u.last = max_opt(u.last, Some(last));
+                    }
+                    if r.agg.denied > 0 {
+                        u.denied_first = min_opt(u.denied_first, Some(first));
+                        u.denied_last = max_opt(u.denied_last, Some(last));
+                    }
+                }
+            }
+            match self.principals.get_mut(&r.key.principal) {
+                Some(p) => p.span.merge(&span),
+                None => {
+                    let account = arn_account(&r.key.principal)
+                        .unwrap_or(&r.key.account)
+                        .to_string();
+                    self.principals.insert(
+                        r.key.principal.clone(),
+                        PrincipalUse {
+                            account,
+                            principal_type: r.key.principal_type.to_string(),
+                            span,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sorts what needs an order; call once after the last merge.
+    pub fn finish(&mut self) {
+        self.key_events.sort();
+        self.key_events.dedup();
+        self.by_key = self
+            .principals
+            .keys()
+            .filter_map(|k| Some((principal_key(k)?, k.clone())))
+            .collect();
+    }
+
+    /// The use of a principal, matched by account, kind and name so that an ARN with or
+    /// without its path finds the same principal (`role/service-role/x` and `role/x`).
+    pub fn principal(&self, arn: &str) -> Option<&PrincipalUse> {
+        if let Some(p) = self.principals.get(arn) {
+            return Some(p);
+        }
+        let k = self.by_key.get(&principal_key(arn)?)?;
+        self.principals.get(k)
+    }
+}
+
+/// `(account, "user"|"role", name)` of an IAM user or role ARN, ignoring the path.
+pub fn principal_key(arn: &str) -> Option<(String, String, String)> {
+    let mut it = arn.splitn(6, ':');
+    let (_, _, service, _, account, resource) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
+    if service != "iam" {
+        return None;
+    }
+    let (kind, rest) = resource.split_once('/')?;
+    let name = rest.rsplit('/').next()?;
+    Some((account.to_string(), kind.to_string(), name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_key_ignores_paths() {
+        assert_eq!(
+            principal_key("arn:aws:iam::111122223333:role/service-role/x"),
+            principal_key("arn:aws:iam::111122223333:role/x")
+        );
+        assert_eq!(
+            principal_key("arn:aws-cn:iam::555566667777:user/a/b/bob"),
+            Some(("555566667777".into(), "user".into(), "bob".into()))
+        );
+        assert_eq!(principal_key("arn:aws:s3:::bucket/x"), None);
+        assert_eq!(
+            arn_account("arn:aws:iam::111122223333:root"),
+            Some("111122223333")
+        );
+        assert_eq!(arn_account("config.amazonaws.com"), None);
+    }
+}
