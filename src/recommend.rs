@@ -456,9 +456,13 @@ fn plan_principal(
         for s in &unused_services {
             p.evidence("unused_services", s);
         }
-        for id in unused.iter().take(25) {
+        // Evidence values are kept sorted: a rank prefix keeps the riskiest first.
+        for (i, id) in unused.iter().take(25).enumerate() {
             let a = c.get(*id);
-            p.evidence("riskiest_unused", &format!("{a} ({})", a.access.as_str()));
+            p.evidence(
+                "riskiest_unused",
+                &format!("{:02} {a} ({})", i + 1, a.access.as_str()),
+            );
         }
         for u in &g.unknown_policies {
             p.evidence("not_evaluated", u);
@@ -585,6 +589,18 @@ fn suggested_resources(
     touched: Option<&crate::usage::Resources>,
 ) -> Vec<String> {
     let a = catalog().get(id);
+    // NotResource grants cannot be bounded by patterns: only the ARNs actually touched (which
+    // the principal could reach) are safe to name.
+    let not_resource = g
+        .statements_for(id)
+        .iter()
+        .any(|st| matches!(st.resource, Some(crate::iam::policy::Match::Not(_))));
+    if not_resource {
+        return match touched.filter(|t| !t.overflow && !t.unnamed && !t.arns.is_empty()) {
+            Some(t) => t.arns.iter().cloned().collect(),
+            None => vec!["*".to_string()],
+        };
+    }
     let granted = g.resources_for(id);
     let covered = |r: &str| granted.iter().any(|p| glob(p, r));
     let fallback = || {
@@ -623,6 +639,34 @@ fn sid(prefix: &str, resources: &[String], n: usize) -> String {
     format!("{base}{n}")
 }
 
+/// The `Condition` block a suggestion must keep for an action that is granted only under a
+/// condition: the conditions of the first statement that grants it (never dropped, so the
+/// suggestion is never wider than the grant).
+fn conditions_of(g: &Grant, id: ActionId) -> Option<Value> {
+    if !g.conditional.contains(id) {
+        return None;
+    }
+    let stmts = g.statements_for(id);
+    let st = stmts.iter().find(|st| !st.conditions.is_empty())?;
+    let mut block = serde_json::Map::new();
+    for c in st.conditions {
+        let op = block
+            .entry(c.operator.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Value::Object(m) = op {
+            m.insert(
+                c.key.clone(),
+                if c.values.len() == 1 {
+                    json!(c.values[0])
+                } else {
+                    json!(c.values)
+                },
+            );
+        }
+    }
+    Some(Value::Object(block))
+}
+
 fn build_documents(
     g: &Grant,
     keep: &[ActionId],
@@ -631,34 +675,39 @@ fn build_documents(
 ) -> Vec<Value> {
     let c = catalog();
     // Group actions by their resource list.
-    let mut groups: BTreeMap<(bool, Vec<String>), Vec<String>> = BTreeMap::new();
-    for &id in keep {
-        let r = suggested_resources(g, id, touched.get(&id));
+    type Key = (bool, Vec<String>, String);
+    let mut groups: BTreeMap<Key, (Option<Value>, Vec<String>)> = BTreeMap::new();
+    let mut add = |unobs: bool, id: ActionId, r: Vec<String>| {
+        let cond = conditions_of(g, id);
+        let ck = cond.as_ref().map(Value::to_string).unwrap_or_default();
         groups
-            .entry((false, r))
-            .or_default()
+            .entry((unobs, r, ck))
+            .or_insert_with(|| (cond, Vec::new()))
+            .1
             .push(c.get(id).full_name());
+    };
+    for &id in keep {
+        add(false, id, suggested_resources(g, id, touched.get(&id)));
     }
     for &id in unobservable {
-        let r = suggested_resources(g, id, None);
-        groups
-            .entry((true, r))
-            .or_default()
-            .push(c.get(id).full_name());
+        add(true, id, suggested_resources(g, id, None));
     }
     let mut statements: Vec<Value> = Vec::new();
     let mut n = 0;
-    for ((unobs, resources), mut actions) in groups {
+    for ((unobs, resources, _), (cond, mut actions)) in groups {
         actions.sort();
         // A statement too large for one document is cut into action chunks.
         for chunk in actions.chunks(150) {
             n += 1;
-            let s = json!({
+            let mut s = json!({
                 "Sid": sid(if unobs { "UnobservableKeptForReview" } else { "UsedInWindow" }, &resources, n),
                 "Effect": "Allow",
                 "Action": chunk,
                 "Resource": if resources.len() == 1 { json!(resources[0]) } else { json!(resources) },
             });
+            if let Some(c) = &cond {
+                s["Condition"] = c.clone();
+            }
             statements.push(s);
         }
     }

@@ -13,6 +13,7 @@ mod aws_managed_policy_only;
 mod cross_account_access;
 mod cross_account_trust;
 mod inline_policy_only;
+mod least_privilege;
 mod posture;
 mod public_resource_policy;
 mod unattached_policy;
