@@ -14,7 +14,7 @@ rule_info! {
     severity: Medium,
     title: "Active access key not rotated",
     inputs: [CredentialReport, Cloudtrail],
-    what: "Active IAM user access keys created or last rotated more than `--max-key-age` days (default 90) before the end of the window: from the credential report (`access_key_N_last_rotated`), and, for accounts without a report, from `CreateAccessKey` events in CloudTrail for keys that were not deleted or deactivated later. Root keys are reported by `root-access-key-present`. High past four times the maximum age.",
+    what: "Active IAM user access keys created or last rotated more than `--max-key-age` days (default 90) before the end of the window: from the credential report (`access_key_N_last_rotated`), and, for accounts without a report, from `CreateAccessKey` events in CloudTrail for keys that were not deleted or deactivated later (only when that account's CloudTrail reaches the end of the window). Root keys are reported by `root-access-key-present`. High past four times the maximum age.",
     why: "The longer a long-term key lives, the more places it has leaked to (laptops, CI logs, old images, repositories). Rotation bounds the damage of a leak nobody noticed; a key that cannot be rotated is a key nobody knows the users of.",
     fix: "Create a second key, move its consumers to it, deactivate the old key, watch CloudTrail for failures, then delete it. Better: replace the key with a role (instance profile, IRSA, OIDC federation for CI) so there is nothing to rotate.",
 }
@@ -86,8 +86,11 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
         }
     }
     for (key, c) in created {
-        if report_accounts.contains(&c.account) || c.time >= limit {
-            continue;
+        if report_accounts.contains(&c.account)
+            || c.time >= limit
+            || !ctx.cloudtrail_current(&c.account)
+        {
+            continue; // the report decides, the key is young, or the logs stop too early
         }
         if matches!(
             last.get(key).map(|e| e.change),

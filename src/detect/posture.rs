@@ -183,11 +183,23 @@ impl<'a> PostureCtx<'a> {
                 .into()
         })
     }
-    /// Whether CloudTrail was read for `account` over the whole window (its first event is
-    /// no later than a day after the window starts).
+    /// Whether CloudTrail was read for `account` over the whole window: its first event is no
+    /// later than a day after the window starts and it is [current](Self::cloudtrail_current).
     pub fn cloudtrail_covers(&self, account: &str) -> bool {
         match (self.window, self.usage.accounts.get(account)) {
-            (Some(w), Some(span)) => span.first <= w.start + DAY_MS,
+            (Some(w), Some(span)) => {
+                span.first <= w.start + DAY_MS && self.cloudtrail_current(account)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether CloudTrail for `account` reaches the end of the window (an event in its last two
+    /// days): only then can the logs say a key is still active or was never used since. A set
+    /// of logs that stops earlier (another account's detonation, a trail turned off) cannot.
+    pub fn cloudtrail_current(&self, account: &str) -> bool {
+        match (self.window, self.usage.accounts.get(account)) {
+            (Some(w), Some(span)) => span.last >= w.end - 2 * DAY_MS,
             _ => false,
         }
     }

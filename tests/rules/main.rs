@@ -12,6 +12,7 @@ mod admin_grant;
 mod aws_managed_policy_only;
 mod cross_account_access;
 mod cross_account_trust;
+mod event_rules;
 mod inline_policy_only;
 mod least_privilege;
 mod posture;
