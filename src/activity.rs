@@ -92,6 +92,15 @@ pub struct Agg {
     pub first: i64,
     /// Latest `eventTime`, epoch ms (`i64::MIN` when none had a time).
     pub last: i64,
+    /// Earliest and latest `eventTime` of the events not refused (`i64::MAX`, `i64::MIN` when
+    /// none): the use of the action is exact however events are split over rows or runs.
+    pub allowed_first: i64,
+    /// See `allowed_first`.
+    pub allowed_last: i64,
+    /// Earliest and latest `eventTime` of the refused events.
+    pub denied_first: i64,
+    /// See `denied_first`.
+    pub denied_last: i64,
 }
 
 impl Default for Agg {
@@ -102,6 +111,10 @@ impl Default for Agg {
             denied: 0,
             first: i64::MAX,
             last: i64::MIN,
+            allowed_first: i64::MAX,
+            allowed_last: i64::MIN,
+            denied_first: i64::MAX,
+            denied_last: i64::MIN,
         }
     }
 }
@@ -114,6 +127,13 @@ impl Agg {
         if let Some(t) = time {
             self.first = self.first.min(t);
             self.last = self.last.max(t);
+            if denied {
+                self.denied_first = self.denied_first.min(t);
+                self.denied_last = self.denied_last.max(t);
+            } else {
+                self.allowed_first = self.allowed_first.min(t);
+                self.allowed_last = self.allowed_last.max(t);
+            }
         }
     }
     fn merge(&mut self, o: &Agg) {
@@ -122,6 +142,18 @@ impl Agg {
         self.denied += o.denied;
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
+        self.allowed_first = self.allowed_first.min(o.allowed_first);
+        self.allowed_last = self.allowed_last.max(o.allowed_last);
+        self.denied_first = self.denied_first.min(o.denied_first);
+        self.denied_last = self.denied_last.max(o.denied_last);
+    }
+    /// First and last time of the events not refused, if any had a time.
+    pub fn allowed_span(&self) -> Option<(i64, i64)> {
+        (self.allowed_first != i64::MAX).then_some((self.allowed_first, self.allowed_last))
+    }
+    /// First and last time of the refused events, if any had a time.
+    pub fn denied_span(&self) -> Option<(i64, i64)> {
+        (self.denied_first != i64::MAX).then_some((self.denied_first, self.denied_last))
     }
     /// First time, if any event had one.
     pub fn first_seen(&self) -> Option<i64> {
@@ -395,6 +427,9 @@ mod tests {
             denied: 1,
             first: t,
             last: t + 5,
+            denied_first: t,
+            denied_last: t + 5,
+            ..Default::default()
         }
     }
 
@@ -416,9 +451,14 @@ mod tests {
                 errors: 2,
                 denied: 2,
                 first: 10,
-                last: 105
+                last: 105,
+                denied_first: 10,
+                denied_last: 105,
+                ..Default::default()
             }
         );
+        assert_eq!(rows[0].agg.allowed_span(), None);
+        assert_eq!(rows[0].agg.denied_span(), Some((10, 105)));
         assert_eq!(rows[0].iam_action.as_deref(), Some("s3:ListBucket"));
         assert_eq!(a.rows_in_memory(), 1);
         // A late arrival for a flushed day is counted and still written.

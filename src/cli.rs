@@ -47,6 +47,16 @@ Examples:
   trailguard scan s3://bucket/AWSLogs/ --iam-details details.json --credential-report creds.json \
       --window 90 --trusted-accounts 111122223333,444455556666 --fail-on high --out out/";
 
+const RECOMMEND_EXAMPLES: &str = "\
+Examples:
+  # Every night: the new objects of the trail bucket, least-privilege policies over 90 days
+  aws iam get-account-authorization-details > details.json
+  trailguard recommend s3://my-trail-bucket/AWSLogs/ --state /var/lib/trailguard \\
+      --iam-details details.json --window 90 --out out/
+
+  # The same with scan
+  trailguard scan s3://my-trail-bucket/AWSLogs/ --state /var/lib/trailguard --out out/";
+
 /// trailguard: reads AWS CloudTrail archives at the speed of the disk and reports who did what.
 #[derive(Debug, Parser)]
 #[command(name = "trailguard", version, about, long_about = None, propagate_version = true)]
@@ -65,6 +75,11 @@ pub enum Command {
     /// Read CloudTrail archives; write activity.parquet, findings and summary.json.
     #[command(after_help = SCAN_EXAMPLES)]
     Scan(Box<ScanArgs>),
+    /// The nightly job: `scan` with a required --state folder. Reads only the objects earlier
+    /// runs did not, merges their usage, ages out what is older than --window, and writes
+    /// fresh permissions.parquet, policies/ and findings over the merged usage.
+    #[command(after_help = RECOMMEND_EXAMPLES, mut_arg("state", |a| a.required(true)))]
+    Recommend(Box<ScanArgs>),
     /// List the detection rules with what they find, why it matters and how to fix it.
     Rules {
         /// Print as JSON.
@@ -159,6 +174,11 @@ pub struct ScanArgs {
     /// No progress line and no summary on stdout.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Keep state in DIR between runs: objects read before are skipped, usage is merged with
+    /// earlier runs' and aged out past --window, and the suggestions and unused-* findings
+    /// judge the merged usage. One run at a time per DIR.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -247,6 +267,7 @@ impl ScanArgs {
                     path_style: self.path_style,
                     max_attempts: self.s3_max_attempts.max(1),
                 },
+                seen: None,
             },
             limits: Limits {
                 max_decompressed: max,
@@ -268,6 +289,7 @@ impl ScanArgs {
                 .filter(|id| !self.skip_rules.iter().any(|x| x == id))
                 .collect(),
             fail_on: self.fail_on,
+            state: self.state.clone(),
             trusted: match &self.trusted_accounts {
                 Some(t) => Trusted::parse(t).map_err(anyhow::Error::msg)?,
                 None => Trusted::default(),
@@ -301,7 +323,7 @@ fn init_logging(verbose: u8) {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Scan(args) => {
+        Command::Scan(args) | Command::Recommend(args) => {
             let cfg = args.to_config()?;
             let summary = scan(&cfg).context("scan failed")?;
             if !args.quiet {
@@ -420,5 +442,21 @@ mod tests {
         .unwrap();
         assert_eq!(c.sources.len(), 2);
         assert_eq!(c.selection.regions.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn recommend_needs_a_state_folder() {
+        assert!(Cli::try_parse_from(["tg", "recommend", "x", "--out", "o"]).is_err());
+        let cli =
+            Cli::try_parse_from(["tg", "recommend", "x", "--out", "o", "--state", "s"]).unwrap();
+        let Command::Recommend(a) = cli.command else {
+            panic!("not recommend")
+        };
+        assert_eq!(a.to_config().unwrap().state, Some(PathBuf::from("s")));
+        let cli = Cli::try_parse_from(["tg", "scan", "x", "--out", "o"]).unwrap();
+        let Command::Scan(a) = cli.command else {
+            panic!("not scan")
+        };
+        assert_eq!(a.to_config().unwrap().state, None);
     }
 }

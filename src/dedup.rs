@@ -100,6 +100,27 @@ impl Dedup {
         m.entry(day).or_default().insert(key)
     }
 
+    /// Records an ID key (from [`id_key`]) for a day, as a run with `--state` does with the
+    /// IDs an earlier run kept.
+    pub fn insert_key(&self, day: i32, key: u128) {
+        let shard = (key as u64 ^ (key >> 64) as u64) as usize % SHARDS;
+        let mut m = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(day).or_default().insert(key);
+    }
+
+    /// Every `(day, key)` held, sorted.
+    pub fn keys(&self) -> Vec<(i32, u128)> {
+        let mut out = Vec::with_capacity(self.len());
+        for s in &self.shards {
+            let m = s.lock().unwrap_or_else(|e| e.into_inner());
+            for (d, set) in m.iter() {
+                out.extend(set.iter().map(|k| (*d, *k)));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// Forgets every day before `day`.
     pub fn evict_before(&self, day: i32) {
         for s in &self.shards {
@@ -165,6 +186,12 @@ mod tests {
         d.evict_before(12);
         assert_eq!(d.len(), 1);
         assert!(d.insert(10, "a"), "evicted days are forgotten");
+        let again = Dedup::new();
+        for (day, key) in d.keys() {
+            again.insert_key(day, key);
+        }
+        assert!(!again.insert(12, "b"), "kept keys still count as seen");
+        assert_eq!(again.keys(), d.keys());
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!   and day;
 //! * [`iam`]: the embedded IAM action catalog and the event -> action mapping;
 //! * [`output`]: Parquet, `summary.json` and the human summary;
-//! * [`pipeline`]: wires them together over threads with bounded memory.
+//! * [`pipeline`]: wires them together over threads with bounded memory;
+//! * [`state`]: what `--state` keeps between runs (ledger of objects read, usage).
 
 pub mod activity;
 pub mod cli;
@@ -26,5 +27,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod recommend;
 pub mod source;
+pub mod state;
 pub mod time;
 pub mod usage;

@@ -59,6 +59,9 @@ pub struct ScanConfig {
     pub posture: PostureConfig,
     /// Exit with [`crate::cli::EXIT_FINDINGS`] when a finding at or above this exists.
     pub fail_on: Option<Severity>,
+    /// `--state DIR`: skip the objects earlier runs read, judge over their usage merged with
+    /// this run's, and keep the result for the next run ([`crate::state`]).
+    pub state: Option<PathBuf>,
 }
 
 /// Per-object counters.
@@ -221,6 +224,10 @@ fn decode_object(
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let start = Instant::now();
     let inputs = cfg.posture.load()?;
+    let mut state = match &cfg.state {
+        Some(dir) => Some(crate::state::State::open(dir, &cfg.selection)?),
+        None => None,
+    };
     std::fs::create_dir_all(&cfg.out_dir)
         .with_context(|| format!("creating output folder {}", cfg.out_dir.display()))?;
     let activity_path = cfg.out_dir.join("activity.parquet");
@@ -241,12 +248,19 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let (out_tx, out_rx) = crossbeam_channel::bounded::<Outcome>(threads * 4);
     let tracker = Mutex::new(Tracker::default());
     let dedup = Dedup::new();
+    let mut fetch_opts = cfg.fetch.clone();
+    if let Some(st) = &state {
+        st.seed(&dedup);
+        fetch_opts.seen = Some(st.seen());
+    }
     let shared = Shared {
         sel: &cfg.selection,
         dedup: &dedup,
         detector: &cfg.detector,
         trusted: &cfg.trusted,
-        collect_resources: !cfg.posture.iam_details.is_empty(),
+        // A state keeps resources whatever this run's options: a later run with
+        // --iam-details must not scope a policy to the resources of some nights only.
+        collect_resources: !cfg.posture.iam_details.is_empty() || state.is_some(),
     };
     let mut findings = Findings::default();
     let progress = Progress::new(cfg.progress);
@@ -263,11 +277,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let mut write_err: Option<anyhow::Error> = None;
 
     std::thread::scope(|s| {
-        let (specs, sel, fopts) = (
-            cfg.sources.clone(),
-            cfg.selection.clone(),
-            cfg.fetch.clone(),
-        );
+        let (specs, sel, fopts) = (cfg.sources.clone(), cfg.selection.clone(), fetch_opts);
         s.spawn(move || fetch::run(specs, sel, fopts, src_tx));
         // Dispatcher: in delivery-day order, note the day in flight, then hand to decoders.
         let (tracker_ref, notes_tx) = (&tracker, out_tx.clone());
@@ -337,7 +347,14 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                 Outcome::Read { obj, .. } | Outcome::Failed { obj, .. } => Some(obj.day()),
                 Outcome::Note(_) => None,
             };
-            account(&mut sum, outcome, &mut activity, &mut findings, &mut usage);
+            account(
+                &mut sum,
+                outcome,
+                &mut activity,
+                &mut findings,
+                &mut usage,
+                state.as_mut(),
+            );
             let horizon = {
                 let mut t = tracker.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(d) = day {
@@ -373,6 +390,9 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     }
     let rows = activity.flush_all();
     usage.add_rows(&rows);
+    if let Some(st) = &mut state {
+        st.merge_into(&mut usage);
+    }
     usage.finish();
     writer.write(&rows).context("writing activity.parquet")?;
     let (activity_rows, written_events) = writer.finish().context("closing activity.parquet")?;
@@ -398,6 +418,15 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         usage.newest,
         &inputs.reports,
     );
+    if let Some(st) = &mut state {
+        st.age(&mut usage, window);
+        if sum.events_outside_window > 0 {
+            tracing::warn!(
+                events = sum.events_outside_window,
+                "events outside --since/--until in objects the state now counts as read: they will not be read again"
+            );
+        }
+    }
     let ctx = PostureCtx {
         window,
         max_key_age_days: cfg.posture.max_key_age_days,
@@ -405,7 +434,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         inventory: inputs.inventory.as_ref(),
         reports: &inputs.reports,
         usage: &usage,
-        cloudtrail: !cfg.sources.is_empty(),
+        cloudtrail: !cfg.sources.is_empty() || state.as_ref().is_some_and(|s| s.has_history()),
     };
     let mut not_run = cfg.detector.run_posture(&ctx, &mut findings);
     if cfg.sources.is_empty() {
@@ -472,7 +501,14 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let over_threshold = cfg
         .fail_on
         .is_some_and(|t| found.iter().any(|f| f.severity >= t));
-    sum.exit_code = if !sum.failed.is_empty() && sum.objects_read == 0 {
+    // With --state, objects an earlier run read count as readable.
+    let readable = sum.objects_read
+        + sum
+            .objects_skipped
+            .get(crate::source::SkipReason::AlreadyProcessed.as_str())
+            .copied()
+            .unwrap_or(0);
+    sum.exit_code = if !sum.failed.is_empty() && readable == 0 {
         // Nothing could be read at all (wrong credentials, dead endpoint): not a partial run.
         crate::cli::EXIT_ERROR
     } else if !sum.failed.is_empty() {
@@ -482,6 +518,17 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     } else {
         crate::cli::EXIT_OK
     };
+    // The state last: once the outputs of the merged usage are written. A run that could read
+    // nothing keeps the previous state as it is.
+    if let Some(st) = state.take() {
+        sum.state = Some(if sum.exit_code == crate::cli::EXIT_ERROR {
+            st.summary()
+        } else {
+            let dir = cfg.state.as_deref().unwrap_or(std::path::Path::new(""));
+            st.commit(&usage, &dedup, window, cfg.posture.window_days)
+                .with_context(|| format!("writing the state in {}", dir.display()))?
+        });
+    }
     let json = serde_json::to_vec_pretty(&sum).context("encoding summary.json")?;
     let summary_path = cfg.out_dir.join("summary.json");
     crate::output::write_atomic(&summary_path, &json)
@@ -527,6 +574,7 @@ fn account(
     activity: &mut Activity,
     findings: &mut Findings,
     usage: &mut Usage,
+    state: Option<&mut crate::state::State>,
 ) {
     match outcome {
         Outcome::Read {
@@ -556,6 +604,12 @@ fn account(
                 Shape::Concatenated => "concatenated",
             };
             *sum.shapes.entry(shape.to_string()).or_default() += 1;
+            if let Some(st) = state {
+                // Read in part (JSON Lines with bad lines) is recorded too: its good lines
+                // were counted, and reading the same bytes again would count them twice and
+                // fail the same lines again. A rewritten file has another identity.
+                st.record(&obj, true);
+            }
             if let Some(e) = decoded.partial_error {
                 tracing::warn!(path = %obj.display_name(), error = %e, "object read only in part");
                 sum.objects_failed += 1;
@@ -575,6 +629,9 @@ fn account(
             compressed,
         } => {
             tracing::error!(path = %obj.display_name(), %error, "cannot read object");
+            if let Some(st) = state {
+                st.record(&obj, false);
+            }
             sum.objects_failed += 1;
             sum.compressed_bytes += compressed;
             sum.failed.push(Failure {

@@ -39,7 +39,8 @@ impl Span {
         self.last = self.last.max(t);
         self.count += 1;
     }
-    fn merge(&mut self, o: &Span) {
+    /// Widens this span by another and adds its count.
+    pub fn merge(&mut self, o: &Span) {
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
         self.count += o.count;
@@ -106,6 +107,8 @@ pub struct Resources {
     pub overflow: bool,
     /// Some calls named no resource at all.
     pub unnamed: bool,
+    /// The latest call (epoch ms), to age the entry out of a `--state` window.
+    pub last: Option<i64>,
 }
 
 impl Resources {
@@ -119,12 +122,14 @@ impl Resources {
             self.arns.insert(arn.to_string());
         }
     }
-    fn merge(&mut self, o: Resources) {
+    /// Adds another set (keeping at most [`MAX_RESOURCES`] ARNs).
+    pub fn merge(&mut self, o: Resources) {
         for a in o.arns {
             self.add(&a);
         }
         self.overflow |= o.overflow;
         self.unnamed |= o.unnamed;
+        self.last = max_opt(self.last, o.last);
     }
 }
 
@@ -134,7 +139,7 @@ pub struct FileUsage {
     keys: HashMap<Box<str>, KeyUse>,
     console: HashMap<Box<str>, Span>,
     key_events: Vec<KeyEvent>,
-    data_sources: Vec<(String, String)>,
+    data_sources: Vec<(String, String, Option<i64>)>,
     resources: HashMap<String, Resources>,
     key_buf: String,
 }
@@ -176,6 +181,7 @@ impl FileUsage {
             .resources
             .get_mut(self.key_buf.as_str())
             .expect("inserted above");
+        set.last = max_opt(set.last, e.time_ms);
         let mut named = false;
         if let Some(list) = e.resources.and_then(|r| r.as_array()) {
             for r in list.iter() {
@@ -205,13 +211,17 @@ impl FileUsage {
     pub fn add(&mut self, e: &Event<'_, '_>, account: &str) {
         if (e.management_event == Some(false) || e.event_category == Some("Data"))
             && let Some(src) = e.event_source
-            && !self
-                .data_sources
-                .iter()
-                .any(|(a, s)| a == account && s == src)
         {
-            self.data_sources
-                .push((account.to_string(), src.to_string()));
+            match self
+                .data_sources
+                .iter_mut()
+                .find(|(a, s, _)| a == account && s == src)
+            {
+                Some((_, _, t)) => *t = max_opt(*t, e.time_ms),
+                None => self
+                    .data_sources
+                    .push((account.to_string(), src.to_string(), e.time_ms)),
+            }
         }
         let (Some(t), Some(u)) = (e.time_ms, e.user_identity) else {
             return;
@@ -307,8 +317,7 @@ pub struct ActionUse {
     pub count: u64,
     /// Calls refused for lack of permission (not use).
     pub denied: u64,
-    /// First and last call that passed authorization (day-row precision: a row that holds
-    /// both refused and allowed calls gives its first and last time).
+    /// First and last call that passed authorization.
     pub first: Option<i64>,
     /// See `first`.
     pub last: Option<i64>,
@@ -369,6 +378,8 @@ pub struct Usage {
     /// `(account, eventSource)` pairs for which data events were read: their data-event
     /// actions are observable there.
     pub data_sources: std::collections::BTreeSet<(String, String)>,
+    /// The latest data event of each of `data_sources` (absent when no such event had a time).
+    pub data_source_last: BTreeMap<(String, String), i64>,
     /// Resources touched, by `(principal, eventSource, eventName)`.
     pub resources: BTreeMap<(String, String, String), Resources>,
     /// Accounts whose events were read, with their first and last event.
@@ -379,6 +390,19 @@ pub struct Usage {
     pub oldest: Option<i64>,
     /// IAM users and roles by `(account, kind, name)`, built by [`Usage::finish`].
     by_key: HashMap<(String, String, String), std::sync::Arc<str>>,
+}
+
+/// What [`Usage::age_out`] dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Aged {
+    /// `(principal, action)` entries.
+    pub actions: u64,
+    /// `(principal, eventSource, eventName)` resource sets.
+    pub resources: u64,
+    /// `(account, eventSource)` data-event sources.
+    pub data_sources: u64,
+    /// Lifecycle events of keys deleted before the window.
+    pub key_events: u64,
 }
 
 /// The account in an ARN (`arn:partition:service:region:account:...`).
@@ -405,7 +429,14 @@ impl Usage {
                 .or_insert(s);
         }
         self.key_events.extend(f.key_events);
-        self.data_sources.extend(f.data_sources);
+        for (account, source, t) in f.data_sources {
+            let k = (account, source);
+            if let Some(t) = t {
+                let last = self.data_source_last.entry(k.clone()).or_insert(t);
+                *last = (*last).max(t);
+            }
+            self.data_sources.insert(k);
+        }
         for (k, v) in f.resources {
             let mut parts = k.splitn(3, SEP);
             let key = (
@@ -444,6 +475,11 @@ impl Usage {
                         principal_type: r.key.principal_type.to_string(),
                         actions: BTreeMap::new(),
                     });
+                // A principal seen in several accounts (a service, a cross-account role):
+                // the smallest, so that the result does not depend on the order of rows.
+                if *r.key.account < *pa.account {
+                    pa.account = r.key.account.to_string();
+                }
                 for a in actions.split(',') {
                     let u = pa.actions.entry(a.into()).or_insert(ActionUse {
                         count: 0,
@@ -455,18 +491,23 @@ impl Usage {
                     });
                     u.count += ok;
                     u.denied += r.agg.denied;
-                    if ok > 0 {
-                        u.first = min_opt(u.first, Some(first));
-                        u.last = max_opt(u.last, Some(last));
+                    if let Some((f, l)) = r.agg.allowed_span() {
+                        u.first = min_opt(u.first, Some(f));
+                        u.last = max_opt(u.last, Some(l));
                     }
-                    if r.agg.denied > 0 {
-                        u.denied_first = min_opt(u.denied_first, Some(first));
-                        u.denied_last = max_opt(u.denied_last, Some(last));
+                    if let Some((f, l)) = r.agg.denied_span() {
+                        u.denied_first = min_opt(u.denied_first, Some(f));
+                        u.denied_last = max_opt(u.denied_last, Some(l));
                     }
                 }
             }
             match self.principals.get_mut(&r.key.principal) {
-                Some(p) => p.span.merge(&span),
+                Some(p) => {
+                    p.span.merge(&span);
+                    if arn_account(&r.key.principal).is_none() && *r.key.account < *p.account {
+                        p.account = r.key.account.to_string();
+                    }
+                }
                 None => {
                     let account = arn_account(&r.key.principal)
                         .unwrap_or(&r.key.account)
@@ -482,6 +523,128 @@ impl Usage {
                 }
             }
         }
+    }
+
+    /// Adds the usage of other events (an earlier run's, kept by `--state`): counts add up,
+    /// first and last times widen, sets unite. Call [`Usage::finish`] afterwards.
+    pub fn absorb(&mut self, o: Usage) {
+        for (k, v) in o.keys {
+            match self.keys.get_mut(&k) {
+                Some(have) => have.span.merge(&v.span),
+                None => {
+                    self.keys.insert(k, v);
+                }
+            }
+        }
+        for (arn, s) in o.console {
+            self.console
+                .entry(arn)
+                .and_modify(|h| h.merge(&s))
+                .or_insert(s);
+        }
+        self.key_events.extend(o.key_events);
+        for (k, v) in o.principals {
+            match self.principals.get_mut(&k) {
+                Some(have) => {
+                    have.span.merge(&v.span);
+                    if v.account < have.account {
+                        have.account = v.account;
+                    }
+                }
+                None => {
+                    self.principals.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in o.actions {
+            let Some(have) = self.actions.get_mut(&k) else {
+                self.actions.insert(k, v);
+                continue;
+            };
+            if v.account < have.account {
+                have.account = v.account;
+            }
+            for (a, u) in v.actions {
+                match have.actions.get_mut(&a) {
+                    Some(h) => {
+                        h.count += u.count;
+                        h.denied += u.denied;
+                        h.first = min_opt(h.first, u.first);
+                        h.last = max_opt(h.last, u.last);
+                        h.denied_first = min_opt(h.denied_first, u.denied_first);
+                        h.denied_last = max_opt(h.denied_last, u.denied_last);
+                    }
+                    None => {
+                        have.actions.insert(a, u);
+                    }
+                }
+            }
+        }
+        self.data_sources.extend(o.data_sources);
+        for (k, t) in o.data_source_last {
+            let last = self.data_source_last.entry(k).or_insert(t);
+            *last = (*last).max(t);
+        }
+        for (k, v) in o.resources {
+            self.resources.entry(k).or_default().merge(v);
+        }
+        for (k, s) in o.accounts {
+            self.accounts
+                .entry(k)
+                .and_modify(|h| h.merge(&s))
+                .or_insert(s);
+        }
+        self.newest = max_opt(self.newest, o.newest);
+        self.oldest = min_opt(self.oldest, o.oldest);
+    }
+
+    /// Forgets the use that ended before `start` (the `--state` window): IAM actions whose last
+    /// call, allowed or refused, is older; resources and data-event sources last seen before
+    /// it; the lifecycle of keys deleted before it. What is kept per identity (principals' and
+    /// keys' first and last use, console sign-ins, the accounts CloudTrail covers) stays, so
+    /// the unused-* rules can still tell how long ago something was last used.
+    pub fn age_out(&mut self, start: i64) -> Aged {
+        let mut aged = Aged::default();
+        self.actions.retain(|_, pa| {
+            let before = pa.actions.len();
+            pa.actions
+                .retain(|_, u| max_opt(u.last, u.denied_last).is_some_and(|t| t >= start));
+            aged.actions += (before - pa.actions.len()) as u64;
+            !pa.actions.is_empty()
+        });
+        let before = self.resources.len();
+        self.resources
+            .retain(|_, r| r.last.is_none_or(|t| t >= start));
+        aged.resources = (before - self.resources.len()) as u64;
+        let old: Vec<(String, String)> = self
+            .data_source_last
+            .iter()
+            .filter(|(_, t)| **t < start)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &old {
+            self.data_source_last.remove(k);
+            self.data_sources.remove(k);
+        }
+        aged.data_sources = old.len() as u64;
+        let mut last: HashMap<&str, &KeyEvent> = HashMap::default();
+        for e in &self.key_events {
+            match last.get(e.key.as_str()) {
+                Some(l) if l.time > e.time => {}
+                _ => {
+                    last.insert(&e.key, e);
+                }
+            }
+        }
+        let gone: std::collections::BTreeSet<String> = last
+            .values()
+            .filter(|e| e.change == KeyChange::Deleted && e.time < start)
+            .map(|e| e.key.clone())
+            .collect();
+        let before = self.key_events.len();
+        self.key_events.retain(|e| !gone.contains(&e.key));
+        aged.key_events = (before - self.key_events.len()) as u64;
+        aged
     }
 
     /// Sorts what needs an order; call once after the last merge.

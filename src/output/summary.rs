@@ -121,6 +121,9 @@ pub struct RunSummary {
     /// The findings table printed on stdout (not written to summary.json).
     #[serde(skip)]
     pub findings_table: String,
+    /// `--state`: what was loaded, added, aged out and written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::state::StateSummary>,
     /// The process exit code this run ends with.
     pub exit_code: i32,
 }
@@ -178,6 +181,22 @@ impl RunSummary {
                 ));
             }
             s.push('\n');
+        }
+        if let Some(st) = &self.state {
+            s.push_str(&format!(
+                "  state {}: generation {} -> {}; {} objects added to the ledger ({} held), {} usage rows, {} aged out\n",
+                st.dir,
+                st.loaded_generation,
+                if st.written_generation == 0 {
+                    "not written".to_string()
+                } else {
+                    st.written_generation.to_string()
+                },
+                st.objects_added,
+                st.ledger_objects,
+                st.usage_rows,
+                st.aged_out.actions
+            ));
         }
         s.push_str(&self.findings_table);
         for f in self.failed.iter().take(10) {

@@ -3,9 +3,12 @@
 //! `concurrency` objects plus the channel's capacity.
 
 use super::s3::{S3, S3Options};
-use super::{Location, ObjectRef, Selection, SkipReason, SourceItem, SourceSpec, Unit, layout};
+use super::{
+    Location, ObjectRef, Seen, Selection, SkipReason, SourceItem, SourceSpec, Unit, layout,
+};
 use crate::error::SourceError;
 use futures_util::stream::{self, BoxStream, StreamExt};
+use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 
 /// How to read.
@@ -19,6 +22,8 @@ pub struct FetchOptions {
     pub local_concurrency: usize,
     /// S3 connection settings.
     pub s3: S3Options,
+    /// Objects earlier runs read (`--state`): skipped before reading.
+    pub seen: Option<Arc<Seen>>,
 }
 
 impl Default for FetchOptions {
@@ -31,6 +36,7 @@ impl Default for FetchOptions {
                 max_attempts: 5,
                 ..Default::default()
             },
+            seen: None,
         }
     }
 }
@@ -78,7 +84,15 @@ async fn run_async(
             SourceSpec::Local(p) => super::local::plan(p, &sel, &mut units, &mut notes),
             SourceSpec::S3 { bucket, prefix } => {
                 if let Some(s3) = &s3 {
-                    s3.plan(bucket, prefix, &sel, &mut units, &mut notes).await;
+                    s3.plan(
+                        bucket,
+                        prefix,
+                        &sel,
+                        opts.seen.as_deref(),
+                        &mut units,
+                        &mut notes,
+                    )
+                    .await;
                 }
             }
         }
@@ -97,7 +111,10 @@ async fn run_async(
     };
     let limit = opts.max_object_size;
     let reader = s3.clone();
-    let work = stream::iter(units).flat_map(move |u| unit_stream(u, s3.clone(), sel.clone()));
+    let seen = opts.seen.clone();
+    let work = stream::iter(units)
+        .flat_map(move |u| unit_stream(u, s3.clone(), sel.clone()))
+        .map(move |w| admit(w, seen.as_deref()));
     let mut items = work
         .map(move |w| {
             let s3 = reader.clone();
@@ -163,6 +180,17 @@ fn judge_listed(o: ObjectRef, generic: bool, sel: &Selection) -> Work {
         }
     }
     Work::Fetch(o)
+}
+
+/// Turns a fetch of an object earlier runs read (`--state`) into a skip.
+fn admit(w: Work, seen: Option<&Seen>) -> Work {
+    match (w, seen) {
+        (Work::Fetch(obj), Some(seen)) => match seen.judge(&obj) {
+            Some(reason) => Work::Note(SourceItem::Skipped { obj, reason }),
+            None => Work::Fetch(obj),
+        },
+        (w, _) => w,
+    }
 }
 
 fn unit_stream(u: Unit, s3: Option<S3>, sel: Selection) -> BoxStream<'static, Work> {

@@ -133,6 +133,113 @@ impl ObjectRef {
     pub fn account(&self) -> Option<&str> {
         self.layout.as_ref().and_then(|l| l.account.as_deref())
     }
+
+    /// The location as the state ledger names it: `s3://bucket/key`, or the canonical local
+    /// path (so that `logs/` and `./logs/` name the same files).
+    pub fn ledger_location(&self) -> String {
+        match &self.location {
+            Location::Local(p) => std::fs::canonicalize(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string(),
+            Location::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+        }
+    }
+
+    /// What the state ledger keeps of this object: its delivery stream and day, and a 128-bit
+    /// hash of its location, size and ETag (S3) or modification time and size (local). `None`
+    /// when the object cannot be recognised in a later run (no ETag or modification time).
+    pub fn ledger_entry(&self) -> Option<LedgerEntry> {
+        let etag = self.etag.as_deref()?;
+        let location = self.ledger_location();
+        let id = fnv1a_128(
+            format!(
+                "{location}\n{}\n{etag}",
+                self.size.map_or(-1, |s| s as i128)
+            )
+            .as_bytes(),
+        );
+        let (stream, day) = match self.day() {
+            Some(day) => (stream_of(&location), Some(day)),
+            None => (None, None),
+        };
+        Some(LedgerEntry { id, stream, day })
+    }
+}
+
+/// FNV-1a, 128 bits: a hash that is the same on every machine and in every version (the
+/// ledger outlives the binary that wrote it).
+pub fn fnv1a_128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013b;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, b| (h ^ u128::from(*b)).wrapping_mul(PRIME))
+}
+
+/// The delivery stream of a location in the CloudTrail layout: everything before
+/// `yyyy/mm/dd/<file>` (`s3://bucket/AWSLogs/o-x/111122223333/CloudTrail/us-east-1/`).
+pub fn stream_of(location: &str) -> Option<String> {
+    let mut cut = location.len();
+    for _ in 0..4 {
+        cut = location[..cut].rfind(['/', '\\'])?;
+    }
+    Some(location[..=cut].to_string())
+}
+
+/// One object of the state ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LedgerEntry {
+    /// Hash of location, size and ETag (or modification time).
+    pub id: u128,
+    /// Its delivery stream ([`stream_of`]), for objects in the CloudTrail layout.
+    pub stream: Option<String>,
+    /// Its delivery day, for objects in the CloudTrail layout.
+    pub day: Option<i32>,
+}
+
+/// What earlier runs read (`--state`): the sources skip these objects before reading them.
+#[derive(Clone, Default)]
+pub struct Seen {
+    /// Ledger entry ids.
+    pub ids: ahash::HashSet<u128>,
+    /// Per delivery stream, the first delivery day the ledger still holds: objects of that
+    /// stream delivered before it were read by an earlier run (or predate the state's history).
+    pub floors: ahash::HashMap<String, i32>,
+}
+
+impl fmt::Debug for Seen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Seen {{ {} objects, {} streams }}",
+            self.ids.len(),
+            self.floors.len()
+        )
+    }
+}
+
+impl Seen {
+    /// Why an object need not be read, if earlier runs account for it.
+    pub fn judge(&self, obj: &ObjectRef) -> Option<SkipReason> {
+        if self.ids.is_empty() && self.floors.is_empty() {
+            return None;
+        }
+        let e = obj.ledger_entry()?;
+        if let (Some(stream), Some(day)) = (&e.stream, e.day)
+            && self.floors.get(stream).is_some_and(|f| day < *f)
+        {
+            return Some(SkipReason::BeforeLedger);
+        }
+        self.ids
+            .contains(&e.id)
+            .then_some(SkipReason::AlreadyProcessed)
+    }
+
+    /// The first delivery day still in the ledger for a stream (`s3://bucket/.../<region>/`).
+    pub fn floor(&self, stream: &str) -> Option<i32> {
+        self.floors.get(stream).copied()
+    }
 }
 
 /// Why a listed object or prefix was not read.
@@ -150,6 +257,12 @@ pub enum SkipReason {
     Filtered,
     /// While walking a tree: a name that is not a log file (`README.md`, hidden files).
     NotLogFile,
+    /// `--state`: the ledger says an earlier run read this object (same location, size and
+    /// ETag or modification time).
+    AlreadyProcessed,
+    /// `--state`: delivered on a day older than the ledger keeps for its delivery stream
+    /// (an earlier run read that stream past it).
+    BeforeLedger,
 }
 
 impl SkipReason {
@@ -162,6 +275,8 @@ impl SkipReason {
             SkipReason::OutsideWindow => "outside_window",
             SkipReason::Filtered => "filtered",
             SkipReason::NotLogFile => "not_log_file",
+            SkipReason::AlreadyProcessed => "already_processed",
+            SkipReason::BeforeLedger => "before_ledger",
         }
     }
 

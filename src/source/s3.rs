@@ -2,7 +2,9 @@
 //! paginated listing of day folders, and size-capped GETs. Retries with backoff on throttling and
 //! 5xx come from the SDK's standard retry strategy.
 
-use super::{KeyLayout, Location, ObjectRef, Selection, SkipReason, SourceItem, Unit, layout};
+use super::{
+    KeyLayout, Location, ObjectRef, Seen, Selection, SkipReason, SourceItem, Unit, layout,
+};
 use crate::error::SourceError;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -220,12 +222,14 @@ impl S3 {
     /// Plans `s3://bucket/prefix` under the selection into day-folder units, descending the
     /// CloudTrail layout with delimiter listings and pruning accounts, regions, log kinds and
     /// dates by key. Outside the layout, folders are descended looking for `AWSLogs/`, and
-    /// objects found on the way become units of their own.
+    /// objects found on the way become units of their own. With `seen` (`--state`), the day
+    /// folders of a delivery stream older than the ledger keeps for it are pruned too.
     pub async fn plan(
         &self,
         bucket: &str,
         prefix: &str,
-        sel: &Selection,
+        asked: &Selection,
+        seen: Option<&Seen>,
         units: &mut Vec<Unit>,
         notes: &mut Vec<SourceItem>,
     ) {
@@ -233,6 +237,24 @@ impl S3 {
         let mut stack = vec![prefix.to_string()];
         while let Some(p) = stack.pop() {
             let lay = layout::parse(&p);
+            // Below a region folder the ledger's floor for that stream raises `--since`.
+            let floored = stream_prefix(&p)
+                .and_then(|sp| seen?.floor(&format!("s3://{bucket}/{sp}")))
+                .map(|day| Selection {
+                    since: Some(
+                        asked
+                            .since
+                            .unwrap_or(i64::MIN)
+                            .max(i64::from(day) * crate::time::DAY_MS),
+                    ),
+                    ..asked.clone()
+                });
+            let sel = floored.as_ref().unwrap_or(asked);
+            // A prune the asked window would not make is the ledger's.
+            let why = |v: layout::Verdict, kept: bool| match SkipReason::from_verdict(v) {
+                Some(SkipReason::OutsideWindow) if kept => Some(SkipReason::BeforeLedger),
+                r => r,
+            };
             if let Some(l) = &lay
                 && let Some(reason) = SkipReason::from_verdict(layout::judge(l, sel))
             {
@@ -251,10 +273,12 @@ impl S3 {
                     Ok((children, objects)) => {
                         let mut direct = Vec::new();
                         for o in objects {
-                            let verdict = o
-                                .layout
-                                .as_ref()
-                                .and_then(|l| SkipReason::from_verdict(layout::judge(l, sel)));
+                            let verdict = o.layout.as_ref().and_then(|l| {
+                                why(
+                                    layout::judge(l, sel),
+                                    layout::judge(l, asked) == layout::Verdict::Keep,
+                                )
+                            });
                             match verdict {
                                 Some(reason) => notes.push(SourceItem::Skipped { obj: o, reason }),
                                 None if o.layout.is_none()
@@ -288,7 +312,8 @@ impl S3 {
                     // A day folder.
                     let mut l = l.clone();
                     l.day = layout::parse(&format!("{p}x")).and_then(|x| x.day);
-                    if let Some(reason) = SkipReason::from_verdict(layout::judge(&l, sel)) {
+                    let kept = layout::judge(&l, asked) == layout::Verdict::Keep;
+                    if let Some(reason) = why(layout::judge(&l, sel), kept) {
                         notes.push(SourceItem::SkippedPrefix {
                             prefix: format!("s3://{bucket}/{p}"),
                             reason,
@@ -333,11 +358,12 @@ impl S3 {
             // Objects directly at this level.
             let mut direct = Vec::new();
             for o in objects {
-                if let Some(reason) = o
-                    .layout
-                    .as_ref()
-                    .and_then(|l| SkipReason::from_verdict(layout::judge(l, sel)))
-                {
+                if let Some(reason) = o.layout.as_ref().and_then(|l| {
+                    why(
+                        layout::judge(l, sel),
+                        layout::judge(l, asked) == layout::Verdict::Keep,
+                    )
+                }) {
                     notes.push(SourceItem::Skipped { obj: o, reason });
                 } else if lay.is_none() && !super::looks_like_log_name(key_name(&o)) {
                     notes.push(SourceItem::Skipped {
@@ -362,7 +388,11 @@ impl S3 {
                 {
                     notes.push(SourceItem::SkippedPrefix {
                         prefix: format!("s3://{bucket}/{c}"),
-                        reason: SkipReason::OutsideWindow,
+                        reason: if year_month_in_window(&c, depth, asked) {
+                            SkipReason::BeforeLedger
+                        } else {
+                            SkipReason::OutsideWindow
+                        },
                     });
                     continue;
                 }
@@ -381,6 +411,24 @@ fn key_name(o: &ObjectRef) -> &str {
         Location::S3 { key, .. } => key.rsplit('/').next().unwrap_or(key),
         Location::Local(_) => "",
     }
+}
+
+/// The part of a prefix up to and including its region folder (`.../CloudTrail/us-east-1/`),
+/// when it reaches that deep: the delivery stream, as [`super::stream_of`] names it for keys.
+fn stream_prefix(p: &str) -> Option<&str> {
+    let parts: Vec<&str> = p.split('/').collect();
+    let i = parts.iter().position(|x| *x == "AWSLogs")?;
+    let mut j = i + 1;
+    if parts.get(j).is_some_and(|x| x.starts_with("o-")) {
+        j += 1;
+    }
+    let region_at = j + 2;
+    // The region folder must be complete (followed by `/`).
+    if parts.len() <= region_at + 1 || !parts[region_at].contains('-') {
+        return None;
+    }
+    let len: usize = parts[..=region_at].iter().map(|x| x.len() + 1).sum();
+    Some(&p[..len])
 }
 
 /// How many folders below the region folder a prefix ending in `/` is (0 = the region folder).
@@ -460,6 +508,22 @@ mod tests {
         assert!(year_month_in_window(&format!("{r}2024/"), 0, &sel));
         assert!(!year_month_in_window(&format!("{r}2024/04/"), 1, &sel));
         assert!(year_month_in_window(&format!("{r}2024/05/"), 1, &sel));
+        assert_eq!(
+            stream_prefix("x/AWSLogs/o-1/111122223333/CloudTrail/us-east-1/2024/"),
+            Some("x/AWSLogs/o-1/111122223333/CloudTrail/us-east-1/")
+        );
+        assert_eq!(
+            stream_prefix("AWSLogs/111122223333/CloudTrail/us-east-1/"),
+            Some("AWSLogs/111122223333/CloudTrail/us-east-1/")
+        );
+        assert_eq!(stream_prefix("AWSLogs/111122223333/CloudTrail/us-ea"), None);
+        assert_eq!(
+            super::super::stream_of(
+                "s3://b/x/AWSLogs/o-1/111122223333/CloudTrail/us-east-1/2024/05/01/f.json.gz"
+            )
+            .as_deref(),
+            Some("s3://b/x/AWSLogs/o-1/111122223333/CloudTrail/us-east-1/")
+        );
         assert!(is_loopback("http://127.0.0.1:8333"));
         assert!(is_loopback("http://localhost:9000/"));
         assert!(!is_loopback("https://s3.eu-west-1.amazonaws.com"));
