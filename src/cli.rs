@@ -206,7 +206,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 fn validate_accounts(a: &[String]) -> anyhow::Result<()> {
     for x in a {
-        if x.len() != 12 || !x.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::iam::is_account_id(x) {
             bail!("--accounts: `{x}` is not a 12-digit AWS account ID");
         }
     }

@@ -408,7 +408,7 @@ pub struct Aged {
 /// The account in an ARN (`arn:partition:service:region:account:...`).
 pub fn arn_account(arn: &str) -> Option<&str> {
     let a = arn.split(':').nth(4)?;
-    (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).then_some(a)
+    crate::iam::is_account_id(a).then_some(a)
 }
 
 impl Usage {

@@ -3,6 +3,7 @@
 use super::util::{field, principal};
 use super::{EventCtx, Hits, Seed, Severity, rule_info};
 use crate::event::Event;
+use crate::iam::is_account_id;
 
 rule_info! {
     id: "cross-account-access",
@@ -17,10 +18,6 @@ rule_info! {
 
 /// `ANONYMOUS_PRINCIPAL` in `userIdentity.accountId`: an unauthenticated (public) call.
 pub const ANONYMOUS: &str = "ANONYMOUS_PRINCIPAL";
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
 
 /// The check.
 pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {

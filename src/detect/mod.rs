@@ -284,7 +284,7 @@ impl Trusted {
                 if id.is_empty() {
                     continue;
                 }
-                if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                if !crate::iam::is_account_id(id) {
                     return Err(format!(
                         "`{id}` is not an AWS account ID (12 digits) in --trusted-accounts"
                     ));

@@ -452,9 +452,7 @@ fn add_permission_policy(p: &Value, function_arn: &str) -> Value {
     let principal = text(p, "principal").unwrap_or("");
     let principal = if principal == "*" {
         json!("*")
-    } else if principal.starts_with("arn:")
-        || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
-    {
+    } else if principal.starts_with("arn:") || crate::iam::is_account_id(principal) {
         json!({ "AWS": principal })
     } else {
         json!({ "Service": principal })
@@ -580,7 +578,7 @@ fn sqs_queue(url: &str, at: &Place<'_>) -> (String, String) {
     let name = segs.next().unwrap_or("unknown");
     let account = segs
         .next()
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|a| crate::iam::is_account_id(a))
         .unwrap_or(at.account);
     (
         format!("arn:{}:sqs:{}:{account}:{name}", at.partition, at.region),

@@ -21,6 +21,11 @@
 //! `scripts/gen-iam-data.py`; see `src/iam/data/PROVENANCE.md` for sources and licences. They
 //! are embedded with `include_str!` and parsed once, lazily, on first use.
 
+/// Whether `s` is an AWS account ID: exactly 12 ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 pub mod catalog;
 pub mod credreport;
 pub mod details;

@@ -754,9 +754,7 @@ pub enum Grantee {
     Unresolved(String),
 }
 
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
+use super::is_account_id;
 
 impl Grantee {
     /// Classifies an `AWS` principal value.

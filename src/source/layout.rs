@@ -37,10 +37,6 @@ pub struct KeyLayout {
     pub day: Option<i32>,
 }
 
-fn is_account(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn kind_of(s: &str) -> LogKind {
     match s {
         "CloudTrail" => LogKind::CloudTrail,
@@ -66,7 +62,7 @@ pub fn parse(key: &str) -> Option<KeyLayout> {
         i += 1;
     }
     match rest.get(i) {
-        Some(p) if is_account(p) => out.account = Some((*p).to_string()),
+        Some(p) if crate::iam::is_account_id(p) => out.account = Some((*p).to_string()),
         _ => return Some(out),
     }
     i += 1;
