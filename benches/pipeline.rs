@@ -12,7 +12,6 @@ use clap::Parser;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use trailguard::cli::{Cli, Command as Sub};
 use trailguard::pipeline::{ScanConfig, scan};
@@ -21,31 +20,36 @@ const THREADS: &str = "2";
 
 /// Writes the corpus into `dir` with the generator binary built for this benchmark.
 fn generate(dir: &Path) {
-    let status = Command::new(env!("CARGO_BIN_EXE_trailguard-gen"))
-        .arg("--out")
-        .arg(dir)
-        .args([
-            "--seed",
-            "11",
-            "--accounts",
-            "2",
-            "--regions",
-            "2",
-            "--days",
-            "2",
-            "--events-per-day",
-            "10000",
-            "--events-per-file",
-            "250",
-            "--start",
-            "2024-05-01",
-            "--threads",
-            THREADS,
-        ])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run trailguard-gen");
-    assert!(status.success(), "trailguard-gen failed: {status}");
+    trailguard_gen::run(
+        [
+            std::ffi::OsString::from("trailguard-gen"),
+            "--out".into(),
+            dir.as_os_str().to_os_string(),
+        ]
+        .into_iter()
+        .chain(
+            [
+                "--seed",
+                "11",
+                "--accounts",
+                "2",
+                "--regions",
+                "2",
+                "--days",
+                "2",
+                "--events-per-day",
+                "10000",
+                "--events-per-file",
+                "250",
+                "--start",
+                "2024-05-01",
+                "--threads",
+                THREADS,
+            ]
+            .map(std::ffi::OsString::from),
+        ),
+    )
+    .expect("trailguard-gen");
 }
 
 /// The configuration `trailguard scan <corpus> --out <out> --threads 2 --quiet` would run.

@@ -1,4 +1,4 @@
-//! The command line: argument definitions (clap derive), logging set-up, exit codes.
+//! The command line: argument definitions (clap derive), logging set-up, the process exit.
 
 use crate::decode::Limits;
 use crate::detect::posture::PostureConfig;
@@ -12,19 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit code: every input was read and no threshold was crossed.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: the run could not complete (bad arguments after parsing, unwritable output,
-/// internal error). Outputs may be missing.
-pub const EXIT_ERROR: i32 = 1;
-/// Exit code: command-line usage error (from clap).
-pub const EXIT_USAGE: i32 = 2;
-/// Exit code: the run completed but some inputs failed (named in `summary.json` and on
-/// stderr); everything readable was counted.
-pub const EXIT_PARTIAL: i32 = 3;
-/// Exit code: `--fail-on` was given and a finding at or above that severity exists (and every
-/// input was read).
-pub const EXIT_FINDINGS: i32 = 4;
+pub use crate::outcome::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE};
 
 const SCAN_EXAMPLES: &str = "\
 Examples:

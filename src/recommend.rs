@@ -14,27 +14,17 @@
 //! Lambda `Invoke`, DynamoDB items, SQS/SNS messages, Kinesis records) in an account whose
 //! trail delivered no data event of that service.
 
-use crate::detect::posture::Window;
-use crate::detect::{Partial, Seed, Severity, rule_info};
+use crate::detect::unused_permissions::INFO;
+use crate::finding::{Partial, Seed, Severity};
 use crate::iam::catalog::{AccessLevel, ActionId, catalog};
 use crate::iam::details::Inventory;
 use crate::iam::engine::{Engine, Grant, PrincipalKind};
 use crate::iam::mapping::map_event;
+use crate::time::Window;
 use crate::usage::{ActionUse, PrincipalActions, Usage, principal_key};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-
-rule_info! {
-    id: "unused-permissions",
-    anti_pattern: "4, 5",
-    severity: Medium,
-    title: "Permissions granted but not used",
-    inputs: [IamDetails, Cloudtrail],
-    what: "Per user and role in the authorization details: how many IAM actions its policies grant (after Deny, boundary and SCPs), how many it used in the window, the services it never touched, and the riskiest unused actions (Permissions management and Write first). Actions CloudTrail cannot show (permission-only such as `iam:PassRole`, data events the trail does not record) are counted apart as unobservable, never as unused. Medium when unused Permissions-management or Write actions remain, low otherwise; principals that used everything they hold are not reported.",
-    why: "Every permission a principal holds but does not use is damage an attacker (or a bug) can do with its credentials and nothing the business needs. AWS's least-privilege practice is to grant what is used and review the rest.",
-    fix: "Replace the principal's policies with the suggested least-privilege policy in `policies/<account>/<user|role>/<name>.json` (it allows what was used, scoped to the resources touched, never wider than today's grant); review the unobservable actions it keeps and the report next to it first.",
-}
 
 /// `permissions.parquet`: one row per principal and action that is granted or used.
 #[derive(Clone, Debug, PartialEq)]

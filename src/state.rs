@@ -20,8 +20,9 @@
 //! generation; the next run removes the leftovers (`CURRENT.tmp`, unreferenced `gen-*`).
 
 use crate::dedup::Dedup;
-use crate::detect::posture::Window;
+use crate::output::summary::StateSummary;
 use crate::source::{LedgerEntry, ObjectRef, Seen, Selection};
+use crate::time::Window;
 use crate::usage::{
     ActionUse, Aged, KeyChange, KeyEvent, KeyUse, PrincipalActions, PrincipalUse, Resources, Span,
     Usage,
@@ -55,32 +56,6 @@ const COMPLETE: &str = "COMPLETE";
 const CURRENT: &str = "CURRENT";
 const CURRENT_TMP: &str = "CURRENT.tmp";
 const LOCK: &str = "LOCK";
-
-/// What `summary.json` says about the state (`state`).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct StateSummary {
-    /// The state directory.
-    pub dir: String,
-    /// The generation loaded (0: none, a fresh state).
-    pub loaded_generation: u64,
-    /// The generation written (0: none was, the run did not complete).
-    pub written_generation: u64,
-    /// Objects read by this run and added to the ledger.
-    pub objects_added: u64,
-    /// Objects that failed (or cannot be recognised later): not in the ledger, read again
-    /// next run.
-    pub objects_not_recorded: u64,
-    /// Objects in the ledger written.
-    pub ledger_objects: u64,
-    /// `(principal, action)` rows of `usage.parquet` written.
-    pub usage_rows: u64,
-    /// Event IDs kept for the next run's deduplication.
-    pub event_ids: u64,
-    /// What aged out of the window.
-    pub aged_out: Aged,
-    /// Leftovers of killed runs that were removed (`CURRENT.tmp`, `gen-*`).
-    pub cleaned: Vec<String>,
-}
 
 /// `COMPLETE`: what a generation holds and how it was made.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! which is also Arrow's `Date32`.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Serialize;
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
@@ -126,6 +127,69 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<i64, String> {
     Err(format!(
         "`{s}` is neither a date (2024-05-01) nor an RFC 3339 time (2024-05-01T12:00:00Z)"
     ))
+}
+
+/// Where the window's end came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WindowEnd {
+    /// `--until`.
+    Until,
+    /// The newest event read.
+    NewestEvent,
+    /// The newest credential report's generation time.
+    CredentialReport,
+}
+
+/// The period "unused" is judged over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// Start (epoch ms, inclusive).
+    #[serde(serialize_with = "ser_ms")]
+    pub start: i64,
+    /// End (epoch ms, inclusive).
+    #[serde(serialize_with = "ser_ms")]
+    pub end: i64,
+    /// Length in days.
+    pub days: u32,
+    /// Where the end came from.
+    pub end_from: WindowEnd,
+}
+
+fn ser_ms<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_ms(*v))
+}
+
+impl Window {
+    /// The window ending at `--until`, else the newest event, else the newest report.
+    pub fn choose(
+        days: u32,
+        until: Option<i64>,
+        newest_event: Option<i64>,
+        newest_report: Option<i64>,
+    ) -> Option<Window> {
+        let (end, end_from) = if let Some(u) = until {
+            (u, WindowEnd::Until)
+        } else if let Some(n) = newest_event {
+            (n, WindowEnd::NewestEvent)
+        } else {
+            (newest_report?, WindowEnd::CredentialReport)
+        };
+        Some(Window {
+            start: end - i64::from(days) * DAY_MS,
+            end,
+            days,
+            end_from,
+        })
+    }
+    /// Whether `t` falls inside the window.
+    pub fn contains(&self, t: i64) -> bool {
+        t >= self.start && t <= self.end
+    }
+    /// Whole days from `t` to the window's end.
+    pub fn days_before_end(&self, t: i64) -> i64 {
+        (self.end - t).div_euclid(DAY_MS)
+    }
 }
 
 #[cfg(test)]

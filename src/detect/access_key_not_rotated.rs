@@ -1,10 +1,9 @@
 //! Active access keys older than `--max-key-age` (credential report, and `CreateAccessKey`
 //! history in CloudTrail).
 
-use super::posture::{
-    DAY_MS, PostureCtx, finding, last_used_text, report_rows, row_source, seed, ts,
-};
+use super::posture::{PostureCtx, finding, last_used_text, report_rows, row_source, seed, ts};
 use super::{Partial, Severity, rule_info};
+use crate::time::DAY_MS;
 use crate::usage::KeyChange;
 use std::collections::{BTreeMap, BTreeSet};
 

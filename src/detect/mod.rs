@@ -27,117 +27,20 @@ pub mod root_mfa_disabled;
 pub mod unattached_policy;
 pub mod unused_access_key;
 pub mod unused_password;
+pub mod unused_permissions;
 pub mod unused_role;
 pub mod unused_user;
 pub mod user_without_mfa;
 
 use crate::activity::Interner;
 use crate::event::Event;
+pub(crate) use crate::finding::rule_info;
+pub use crate::finding::{
+    EventId, Input, MAX_EVENT_IDS, MAX_EVIDENCE_VALUES, Partial, RuleInfo, Seed, Severity,
+};
 use ahash::HashMap;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Hygiene.
-    Low,
-    /// Fix soon.
-    Medium,
-    /// Fix now.
-    High,
-    /// Possible compromise in progress.
-    Critical,
-}
-
-impl Severity {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-    /// Parses a lower-case name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-}
-
-/// What a rule needs to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Input {
-    /// CloudTrail events.
-    Cloudtrail,
-    /// `aws iam get-account-authorization-details` output (`--iam-details`).
-    IamDetails,
-    /// `aws iam get-credential-report` output (`--credential-report`).
-    CredentialReport,
-}
-
-/// A rule's identity and documentation.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct RuleInfo {
-    /// Stable id (`root-console-login`).
-    pub id: &'static str,
-    /// The anti-pattern(s) it belongs to (1-6, or `beyond`).
-    pub anti_pattern: &'static str,
-    /// Highest severity it reports.
-    pub severity: Severity,
-    /// One-line title.
-    pub title: &'static str,
-    /// Inputs it needs (all of them).
-    pub inputs: &'static [Input],
-    /// What it finds.
-    pub what: &'static str,
-    /// Why it matters.
-    pub why: &'static str,
-    /// How to fix.
-    pub fix: &'static str,
-}
-
-/// Declares a rule's [`RuleInfo`] as `pub const INFO` with the same text as its doc comment.
-macro_rules! rule_info {
-    (
-        id: $id:literal,
-        anti_pattern: $ap:literal,
-        severity: $sev:ident,
-        title: $title:literal,
-        inputs: [$($input:ident),*],
-        what: $what:literal,
-        why: $why:literal,
-        fix: $fix:literal $(,)?
-    ) => {
-        #[doc = concat!("`", $id, "`: ", $title, "\n\n## What it finds\n", $what,
-            "\n\n## Why is this bad?\n", $why, "\n\n## How to fix\n", $fix)]
-        pub const INFO: $crate::detect::RuleInfo = $crate::detect::RuleInfo {
-            id: $id,
-            anti_pattern: $ap,
-            severity: $crate::detect::Severity::$sev,
-            title: $title,
-            inputs: &[$($crate::detect::Input::$input),*],
-            what: $what,
-            why: $why,
-            fix: $fix,
-        };
-    };
-}
-pub(crate) use rule_info;
 
 /// A check run on every event. It calls [`Hits::hit`] for events that match.
 pub type EventCheck = fn(&Event<'_, '_>, &EventCtx<'_>, &mut Hits);
@@ -162,7 +65,7 @@ impl Rule {
             posture: None,
         }
     }
-    /// A rule computed by the least-privilege step ([`crate::recommend`]), not by a check.
+    /// A rule computed by the least-privilege step (`crate::recommend`), not by a check.
     pub const fn recommend(info: &'static RuleInfo) -> Self {
         Rule {
             info,
@@ -223,7 +126,7 @@ pub fn all_rules() -> Vec<Rule> {
         ),
         Rule::posture(&unattached_policy::INFO, unattached_policy::check),
         Rule::posture(&cross_account_trust::INFO, cross_account_trust::check),
-        Rule::recommend(&crate::recommend::INFO),
+        Rule::recommend(&unused_permissions::INFO),
     ]
 }
 
@@ -293,203 +196,6 @@ impl Trusted {
             }
         }
         Ok(Trusted { accounts })
-    }
-}
-
-/// How many event IDs a finding keeps (the earliest ones); the count says how many there were.
-pub const MAX_EVENT_IDS: usize = 100;
-/// How many values each evidence field keeps.
-pub const MAX_EVIDENCE_VALUES: usize = 100;
-
-/// An event ID kept as evidence: a lower-case UUID as a number (no allocation), else the text.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum EventId {
-    /// A lower-case UUID.
-    Uuid(u128),
-    /// Anything else.
-    Text(Box<str>),
-}
-
-impl EventId {
-    /// Keeps an ID.
-    pub fn new(s: &str) -> Self {
-        match crate::dedup::parse_uuid(s, true) {
-            Some(v) => EventId::Uuid(v),
-            None => EventId::Text(s.into()),
-        }
-    }
-}
-
-impl std::fmt::Display for EventId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EventId::Uuid(v) => f.write_str(&crate::dedup::format_uuid(*v)),
-            EventId::Text(t) => f.write_str(t),
-        }
-    }
-}
-
-/// What a rule says about a new group the first time it matches.
-pub struct Seed {
-    /// Severity.
-    pub severity: Severity,
-    /// Title, naming the principal.
-    pub title: String,
-    /// Account.
-    pub account: String,
-    /// Principal ARN (or name).
-    pub principal: String,
-    /// Principal type.
-    pub principal_type: String,
-    /// Access key, where relevant.
-    pub access_key_id: Option<String>,
-    /// What to do.
-    pub remediation: String,
-}
-
-/// A finding under construction, mergeable.
-#[derive(Clone, Debug)]
-pub struct Partial {
-    /// Rule id.
-    pub rule: &'static str,
-    /// Rule's anti-pattern.
-    pub anti_pattern: &'static str,
-    /// Group key within the rule.
-    pub group: Arc<str>,
-    /// Seed fields.
-    pub severity: Severity,
-    /// Title.
-    pub title: String,
-    /// Account.
-    pub account: String,
-    /// Principal.
-    pub principal: String,
-    /// Principal type.
-    pub principal_type: String,
-    /// Access key.
-    pub access_key_id: Option<String>,
-    /// Remediation.
-    pub remediation: String,
-    /// Matching events.
-    pub count: u64,
-    /// Earliest time.
-    pub first: Option<i64>,
-    /// Latest time.
-    pub last: Option<i64>,
-    /// The earliest event IDs with their times.
-    pub event_ids: BTreeSet<(i64, EventId)>,
-    /// Source IPs.
-    pub source_ips: BTreeSet<String>,
-    /// Regions.
-    pub regions: BTreeSet<String>,
-    /// Rule-specific evidence: field -> values.
-    pub evidence: BTreeMap<&'static str, BTreeSet<String>>,
-}
-
-fn capped_insert(set: &mut BTreeSet<String>, v: &str) {
-    if set.len() < MAX_EVIDENCE_VALUES && !set.contains(v) {
-        set.insert(v.to_string());
-    }
-}
-
-impl Partial {
-    /// A finding with no events yet.
-    pub fn new(info: &'static RuleInfo, group: Arc<str>, s: Seed) -> Self {
-        Partial {
-            rule: info.id,
-            anti_pattern: info.anti_pattern,
-            group,
-            severity: s.severity,
-            title: s.title,
-            account: s.account,
-            principal: s.principal,
-            principal_type: s.principal_type,
-            access_key_id: s.access_key_id,
-            remediation: s.remediation,
-            count: 0,
-            first: None,
-            last: None,
-            event_ids: BTreeSet::new(),
-            source_ips: BTreeSet::new(),
-            regions: BTreeSet::new(),
-            evidence: BTreeMap::new(),
-        }
-    }
-
-    /// Adds an event ID (with its time) as evidence, keeping the earliest
-    /// [`MAX_EVENT_IDS`].
-    pub fn event_id(&mut self, time: i64, id: &str) -> &mut Self {
-        self.event_ids.insert((time, EventId::new(id)));
-        if self.event_ids.len() > MAX_EVENT_IDS {
-            self.event_ids.pop_last();
-        }
-        self
-    }
-
-    /// Widens first/last to include `t`.
-    pub fn seen(&mut self, t: i64) -> &mut Self {
-        self.first = Some(self.first.map_or(t, |f| f.min(t)));
-        self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        self
-    }
-
-    fn record(&mut self, e: &Event<'_, '_>, region: &str) {
-        self.count += 1;
-        if let Some(t) = e.time_ms {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        }
-        if let Some(id) = e.event_id {
-            let t = e.time_ms.unwrap_or(i64::MAX);
-            let full = self.event_ids.len() >= MAX_EVENT_IDS;
-            // Past 100 IDs, most later events are later in time: skip them before building a key.
-            if !full || self.event_ids.last().is_some_and(|(lt, _)| t <= *lt) {
-                self.event_ids.insert((t, EventId::new(id)));
-                if self.event_ids.len() > MAX_EVENT_IDS {
-                    self.event_ids.pop_last();
-                }
-            }
-        }
-        if let Some(ip) = e.source_ip {
-            capped_insert(&mut self.source_ips, ip);
-        }
-        capped_insert(&mut self.regions, region);
-    }
-
-    /// Adds a value to a rule-specific evidence field.
-    pub fn evidence(&mut self, field: &'static str, value: &str) -> &mut Self {
-        capped_insert(self.evidence.entry(field).or_default(), value);
-        self
-    }
-
-    /// Merges another partial of the same rule and group.
-    pub fn merge(&mut self, o: Partial) {
-        self.severity = self.severity.max(o.severity);
-        self.count += o.count;
-        self.first = match (self.first, o.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last = match (self.last, o.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        self.event_ids.extend(o.event_ids);
-        while self.event_ids.len() > MAX_EVENT_IDS {
-            self.event_ids.pop_last();
-        }
-        for ip in o.source_ips {
-            capped_insert(&mut self.source_ips, &ip);
-        }
-        for r in o.regions {
-            capped_insert(&mut self.regions, &r);
-        }
-        for (k, vs) in o.evidence {
-            let set = self.evidence.entry(k).or_default();
-            for v in vs {
-                capped_insert(set, &v);
-            }
-        }
     }
 }
 

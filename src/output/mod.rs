@@ -5,6 +5,7 @@
 pub mod activity_parquet;
 pub mod findings;
 pub mod permissions;
+pub mod policies;
 pub mod summary;
 
 use std::path::{Path, PathBuf};

@@ -113,7 +113,7 @@ pub struct RunSummary {
     /// Selected rules that could not run, with why (a missing input).
     pub rules_not_run: Vec<crate::detect::posture::NotRun>,
     /// The period "unused" was judged over (`--window`), when an end could be found.
-    pub window: Option<crate::detect::posture::Window>,
+    pub window: Option<crate::time::Window>,
     /// Findings per severity.
     pub findings_by_severity: BTreeMap<String, u64>,
     /// Findings per rule.
@@ -123,7 +123,7 @@ pub struct RunSummary {
     pub findings_table: String,
     /// `--state`: what was loaded, added, aged out and written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<crate::state::StateSummary>,
+    pub state: Option<StateSummary>,
     /// The process exit code this run ends with.
     pub exit_code: i32,
 }
@@ -224,4 +224,30 @@ pub fn peak_rss_bytes() -> u64 {
         })
         .map(|kb| kb * 1024)
         .unwrap_or(0)
+}
+
+/// What `summary.json` says about the state (`state`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StateSummary {
+    /// The state directory.
+    pub dir: String,
+    /// The generation loaded (0: none, a fresh state).
+    pub loaded_generation: u64,
+    /// The generation written (0: none was, the run did not complete).
+    pub written_generation: u64,
+    /// Objects read by this run and added to the ledger.
+    pub objects_added: u64,
+    /// Objects that failed (or cannot be recognised later): not in the ledger, read again
+    /// next run.
+    pub objects_not_recorded: u64,
+    /// Objects in the ledger written.
+    pub ledger_objects: u64,
+    /// `(principal, action)` rows of `usage.parquet` written.
+    pub usage_rows: u64,
+    /// Event IDs kept for the next run's deduplication.
+    pub event_ids: u64,
+    /// What aged out of the window.
+    pub aged_out: crate::usage::Aged,
+    /// Leftovers of killed runs that were removed (`CURRENT.tmp`, `gen-*`).
+    pub cleaned: Vec<String>,
 }

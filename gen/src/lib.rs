@@ -357,8 +357,14 @@ fn run_job(plan: &Plan, out: &Path, job: Job, w: &mut Worker) -> Result<Stats> {
     Ok(st)
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+/// Runs the generator with command-line arguments (the first is the program name), as the
+/// `trailguard-gen` binary does; tests and benchmarks call it in-process.
+pub fn run<I, T>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
     let started = Instant::now();
     let start = chrono::NaiveDate::parse_from_str(&cli.start, "%Y-%m-%d")
         .with_context(|| format!("--start {:?}: expected YYYY-MM-DD", cli.start))?;

@@ -4,9 +4,7 @@
 //! This binary holds ONE test on purpose: it sets the process environment (credentials for the
 //! SDK's default chain), which is only sound while no other thread reads it.
 
-mod common;
-
-use common::{ACCESS_KEY, Moto, SECRET_KEY, closed_port};
+use crate::common::{ACCESS_KEY, Moto, SECRET_KEY, closed_port};
 use trailguard::source::SourceSpec;
 use trailguard::source::s3::S3Options;
 use trailguard::source::trails::{self, TrailLocation};
@@ -27,7 +25,7 @@ fn discover(opts: &S3Options) -> Result<Vec<TrailLocation>, String> {
 fn opts(endpoint: Option<String>) -> S3Options {
     S3Options {
         endpoint_url: endpoint,
-        region: Some(common::REGION.into()),
+        region: Some(crate::common::REGION.into()),
         max_attempts: 2,
         ..Default::default()
     }

@@ -11,9 +11,7 @@
 //! The binary runs with the repository root as its working folder and relative source paths,
 //! so that paths in its output do not depend on where the repository is checked out.
 
-mod common;
-
-use common::{RunResult, TrailguardCmd, check_activity, duckdb, num, parquet, read_summary};
+use crate::common::{RunResult, TrailguardCmd, check_activity, duckdb, num, parquet, read_summary};
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -4,9 +4,7 @@
 //! The binary runs with the repository root as its working folder. Parquet files are read back
 //! with DuckDB, an engine independent of the writer.
 
-mod common;
-
-use common::{RunResult, SeaweedFs, TrailguardCmd, duckdb, num, parquet, read_summary};
+use crate::common::{RunResult, SeaweedFs, TrailguardCmd, duckdb, num, parquet, read_summary};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -428,28 +426,32 @@ fn assert_state_consistent(state: &Path, context: &str) {
 fn killed_runs_leave_a_usable_state() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let corpus = tmp.path().join("corpus");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_trailguard-gen"))
-        .arg("--out")
-        .arg(&corpus)
-        .args([
-            "--seed",
-            "11",
-            "--accounts",
-            "2",
-            "--regions",
-            "2",
-            "--days",
-            "3",
-            "--events-per-day",
-            "20000",
-            "--threads",
-            "2",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("run trailguard-gen");
-    assert!(status.success());
+    trailguard_gen::run(
+        [
+            std::ffi::OsString::from("trailguard-gen"),
+            "--out".into(),
+            corpus.as_os_str().to_os_string(),
+        ]
+        .into_iter()
+        .chain(
+            [
+                "--seed",
+                "11",
+                "--accounts",
+                "2",
+                "--regions",
+                "2",
+                "--days",
+                "3",
+                "--events-per-day",
+                "20000",
+                "--threads",
+                "2",
+            ]
+            .map(std::ffi::OsString::from),
+        ),
+    )
+    .expect("trailguard-gen");
     let sources = vec![s(&corpus)];
     let started = Instant::now();
     let reference = run(
@@ -645,30 +647,34 @@ fn usage_older_than_the_window_ages_out() {
 fn s3_second_run_lists_and_reads_only_what_is_new() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let corpus = tmp.path().join("corpus");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_trailguard-gen"))
-        .arg("--out")
-        .arg(&corpus)
-        .args([
-            "--seed",
-            "5",
-            "--accounts",
-            "1",
-            "--regions",
-            "1",
-            "--days",
-            "5",
-            "--events-per-day",
-            "300",
-            "--events-per-file",
-            "100",
-            "--threads",
-            "2",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("run trailguard-gen");
-    assert!(status.success());
+    trailguard_gen::run(
+        [
+            std::ffi::OsString::from("trailguard-gen"),
+            "--out".into(),
+            corpus.as_os_str().to_os_string(),
+        ]
+        .into_iter()
+        .chain(
+            [
+                "--seed",
+                "5",
+                "--accounts",
+                "1",
+                "--regions",
+                "1",
+                "--days",
+                "5",
+                "--events-per-day",
+                "300",
+                "--events-per-file",
+                "100",
+                "--threads",
+                "2",
+            ]
+            .map(std::ffi::OsString::from),
+        ),
+    )
+    .expect("trailguard-gen");
     let weed = SeaweedFs::start("trail");
     // Night one: the first four days.
     let first_days = tmp.path().join("first");

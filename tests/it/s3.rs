@@ -16,9 +16,7 @@
 //!
 //! The same tree is kept on disk, so that every S3 scan can be compared with a local scan.
 
-mod common;
-
-use common::{
+use crate::common::{
     SeaweedFs, TrailguardCmd, check_activity, closed_port, duckdb, duckdb_scalar, num, parquet,
     read_summary, reason_count,
 };
@@ -425,7 +423,7 @@ fn out_dir() -> tempfile::TempDir {
 }
 
 /// `trailguard scan <local fixture tree> --out DIR ARGS...`.
-fn scan_local(fx: &Fixture, out: &Path, args: &[&str]) -> common::RunResult {
+fn scan_local(fx: &Fixture, out: &Path, args: &[&str]) -> crate::common::RunResult {
     TrailguardCmd::new()
         .args(["scan"])
         .args([&fx.tree])
@@ -435,7 +433,7 @@ fn scan_local(fx: &Fixture, out: &Path, args: &[&str]) -> common::RunResult {
 }
 
 /// `trailguard scan s3://BUCKET/<prefix> --out DIR ARGS... --endpoint-url ...`.
-fn scan_s3(fx: &Fixture, prefix: &str, out: &Path, args: &[&str]) -> common::RunResult {
+fn scan_s3(fx: &Fixture, prefix: &str, out: &Path, args: &[&str]) -> crate::common::RunResult {
     fx.server
         .scan([format!("s3://{BUCKET}/{prefix}")])
         .args(["--out".as_ref(), out.as_os_str()])
@@ -833,8 +831,8 @@ fn unreachable_endpoint_fails_fast() {
     let out = out_dir();
     let limit = Duration::from_secs(120);
     let run = TrailguardCmd::new()
-        .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
+        .env("AWS_ACCESS_KEY_ID", crate::common::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", crate::common::SECRET_KEY)
         .args(["scan", &format!("s3://{BUCKET}/AWSLogs/"), "--out"])
         .args([out.path()])
         .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])

@@ -5,9 +5,6 @@
 //! Findings are read from `findings.jsonl`; `findings.parquet` is read back by DuckDB where a
 //! module checks that both agree.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod admin_grant;
 mod aws_managed_policy_only;
 mod cross_account_access;
@@ -19,7 +16,7 @@ mod posture;
 mod public_resource_policy;
 mod unattached_policy;
 
-use common::{RunResult, TrailguardCmd, read_summary};
+use crate::common::{RunResult, TrailguardCmd, read_summary};
 use serde_json::Value;
 use std::path::Path;
 

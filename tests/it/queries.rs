@@ -11,9 +11,7 @@
 //! Queries over `permissions` need `permissions.parquet`: while a scan does not write it, those
 //! tests fail with a message naming the missing output.
 
-mod common;
-
-use common::{TrailguardCmd, duckdb, num, parquet, read_summary};
+use crate::common::{TrailguardCmd, duckdb, num, parquet, read_summary};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;

@@ -3,7 +3,7 @@
 //! suggestion.
 
 use super::*;
-use common::{duckdb, parquet, require_tool};
+use crate::common::{duckdb, parquet, require_tool};
 use std::path::PathBuf;
 
 const LP: &str = "tests/fixtures/rules/least-privilege";

@@ -1,0 +1,230 @@
+//! Ingest: the threads that read every object and merge what it gave.
+//!
+//! ```text
+//! source thread (tokio: plan, list, GET/read in day order)
+//!   -> dispatcher (records which delivery days are in flight)
+//!   -> N decoder threads (rayon pool: gunzip, parse, filter, dedup, aggregate per object)
+//!   -> this thread (merge, flush complete days to Parquet, count, progress)
+//! ```
+//!
+//! Every channel is bounded, so memory holds a fixed number of objects in flight plus the rows
+//! of the days that may still receive events. A day is complete once every object whose
+//! delivery day could hold it has been merged ([`Tracker`]); its rows are then written and its
+//! event IDs forgotten.
+
+use super::ScanConfig;
+use super::object::{ObjectResult, Shared, decode_object};
+use super::tally::{coverage, tally};
+use super::tracker::Tracker;
+use crate::activity::{Activity, Interner};
+use crate::decode::Decoder;
+use crate::dedup::Dedup;
+use crate::detect::{Findings, Hits};
+use crate::output::activity_parquet::ActivityWriter;
+use crate::output::summary::RunSummary;
+use crate::progress::Progress;
+use crate::source::fetch;
+use crate::source::layout::LATE_DELIVERY_DAYS;
+use crate::source::{ObjectRef, SourceItem};
+use crate::state::State;
+use crate::usage::{FileUsage, Usage};
+use anyhow::Context;
+use std::sync::Mutex;
+
+/// What the events of a run gave: counts (in the summary), usage, findings, and the event IDs
+/// still held for deduplication.
+pub(super) struct Ingested {
+    pub sum: RunSummary,
+    pub usage: Usage,
+    pub findings: Findings,
+    pub dedup: Dedup,
+}
+
+/// Reads every source, writes `activity.parquet`, and returns what the judging steps need.
+pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Result<Ingested> {
+    let activity_path = cfg.out_dir.join("activity.parquet");
+    let mut writer = ActivityWriter::create(&activity_path)
+        .with_context(|| format!("creating {}", activity_path.display()))?;
+    let threads = cfg.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("decode-{i}"))
+        .build()
+        .context("starting decoder threads")?;
+
+    let (src_tx, mut src_rx) = tokio::sync::mpsc::channel::<SourceItem>(threads * 2 + 2);
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<(
+        ObjectRef,
+        Result<Vec<u8>, crate::error::SourceError>,
+    )>(threads * 2);
+    let (out_tx, out_rx) = crossbeam_channel::bounded::<ObjectResult>(threads * 4);
+    let tracker = Mutex::new(Tracker::default());
+    let dedup = Dedup::new();
+    let mut fetch_opts = cfg.fetch.clone();
+    if let Some(st) = &state {
+        st.seed(&dedup);
+        fetch_opts.seen = Some(st.seen());
+    }
+    let shared = Shared {
+        sel: &cfg.selection,
+        dedup: &dedup,
+        detector: &cfg.detector,
+        trusted: &cfg.trusted,
+        // A state keeps resources whatever this run's options: a later run with
+        // --iam-details must not scope a policy to the resources of some nights only.
+        collect_resources: !cfg.posture.iam_details.is_empty() || state.is_some(),
+    };
+    let mut findings = Findings::default();
+    let progress = Progress::new(cfg.progress);
+    let mut sum = RunSummary {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        sources: cfg.sources.iter().map(|s| s.to_string()).collect(),
+        since: cfg.selection.since.map(crate::time::format_ms),
+        until: cfg.selection.until.map(crate::time::format_ms),
+        threads,
+        ..Default::default()
+    };
+    let mut activity = Activity::default();
+    let mut usage = Usage::default();
+    let mut write_err: Option<anyhow::Error> = None;
+
+    std::thread::scope(|s| {
+        let (specs, sel, fopts) = (cfg.sources.clone(), cfg.selection.clone(), fetch_opts);
+        s.spawn(move || fetch::run(specs, sel, fopts, src_tx));
+        // Dispatcher: in delivery-day order, note the day in flight, then hand to decoders.
+        let (tracker_ref, notes_tx) = (&tracker, out_tx.clone());
+        s.spawn(move || {
+            while let Some(item) = src_rx.blocking_recv() {
+                match item {
+                    SourceItem::Object { obj, data } => {
+                        tracker_ref
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .dispatch(obj.day());
+                        if work_tx.send((obj, data)).is_err() {
+                            break;
+                        }
+                    }
+                    other => {
+                        if notes_tx.send(ObjectResult::Note(other)).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let limits = cfg.limits;
+        let shared = &shared;
+        s.spawn(move || {
+            pool.scope(|ps| {
+                for _ in 0..threads {
+                    let (rx, tx) = (work_rx.clone(), out_tx.clone());
+                    ps.spawn(move |_| {
+                        let mut decoder = Decoder::new(limits);
+                        let mut interner = Interner::default();
+                        let mut hits = Hits::default();
+                        let mut usage = FileUsage::default();
+                        for (obj, data) in rx {
+                            let result = match data {
+                                Ok(bytes) => decode_object(
+                                    obj,
+                                    bytes,
+                                    &mut decoder,
+                                    &mut interner,
+                                    &mut hits,
+                                    &mut usage,
+                                    shared,
+                                ),
+                                Err(e) => ObjectResult::Failed {
+                                    obj,
+                                    kind: e.code(),
+                                    error: e.to_string(),
+                                    compressed: 0,
+                                },
+                            };
+                            if tx.send(result).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                drop(out_tx);
+            });
+        });
+
+        // This thread: merge, flush complete days, count.
+        let mut flushed_to = i32::MIN;
+        for result in out_rx {
+            let day = match &result {
+                ObjectResult::Read { obj, .. } | ObjectResult::Failed { obj, .. } => {
+                    Some(obj.day())
+                }
+                ObjectResult::Note(_) => None,
+            };
+            tally(
+                &mut sum,
+                result,
+                &mut activity,
+                &mut findings,
+                &mut usage,
+                state.as_deref_mut(),
+            );
+            let horizon = {
+                let mut t = tracker.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(d) = day {
+                    t.complete(d);
+                }
+                t.horizon()
+            };
+            if let Some(h) = horizon {
+                let cut = h.saturating_sub(LATE_DELIVERY_DAYS);
+                if cut > flushed_to {
+                    flushed_to = cut;
+                    let rows = activity.flush_before(cut);
+                    dedup.evict_before(cut);
+                    usage.add_rows(&rows);
+                    if write_err.is_none()
+                        && let Err(e) = writer.write(&rows)
+                    {
+                        write_err = Some(anyhow::Error::new(e).context("writing activity.parquet"));
+                    }
+                }
+            }
+            progress.update(
+                sum.objects_read + sum.objects_failed,
+                sum.compressed_bytes,
+                sum.events,
+                sum.objects_failed,
+            );
+        }
+    });
+    progress.finish();
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    let rows = activity.flush_all();
+    usage.add_rows(&rows);
+    if let Some(st) = state {
+        st.merge_into(&mut usage);
+    }
+    usage.finish();
+    writer.write(&rows).context("writing activity.parquet")?;
+    let (activity_rows, written_events) = writer.finish().context("closing activity.parquet")?;
+    debug_assert_eq!(written_events, sum.events);
+    sum.activity_rows = activity_rows;
+    sum.late_events = activity.late_events();
+    sum.mapping = coverage(&activity);
+    sum.objects_listed = sum.objects_read
+        + sum.objects_skipped.values().sum::<u64>()
+        + sum
+            .failed
+            .iter()
+            .filter(|f| !f.partial && f.kind != "list")
+            .count() as u64;
+    Ok(Ingested {
+        sum,
+        usage,
+        findings,
+        dedup,
+    })
+}

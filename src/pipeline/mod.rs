@@ -1,0 +1,150 @@
+//! The scan: ingest (read every object, in parallel, with bounded memory) -> judge (rules
+//! that need the whole run, granted versus used) -> write (findings, permissions, policies,
+//! `summary.json`, the state).
+//!
+//! * [`ingest`]: the threads, from the sources to the merged activity, usage and findings;
+//! * [`object`]: one object on a decoder thread;
+//! * [`tally`]: one object's result merged and counted on the merging thread;
+//! * [`tracker`]: which delivery days are still in flight;
+//! * [`judge`]: the window, the inventory rules and the least-privilege step.
+
+mod ingest;
+mod judge;
+mod object;
+mod tally;
+mod tracker;
+
+use crate::decode::Limits;
+use crate::detect::posture::PostureConfig;
+use crate::detect::{Detector, Severity, Trusted};
+use crate::output::summary::{RunSummary, peak_rss_bytes};
+use crate::source::fetch::FetchOptions;
+use crate::source::{Selection, SourceSpec};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Everything a scan needs.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Where to read.
+    pub sources: Vec<SourceSpec>,
+    /// Window and filters.
+    pub selection: Selection,
+    /// Reading options.
+    pub fetch: FetchOptions,
+    /// Decoding limits.
+    pub limits: Limits,
+    /// Decoder threads.
+    pub threads: usize,
+    /// Output folder.
+    pub out_dir: PathBuf,
+    /// Show a progress line on stderr (when it is a terminal).
+    pub progress: bool,
+    /// The detection rules to run on events.
+    pub detector: Detector,
+    /// Ids of the rules that run, for the summary.
+    pub rules_run: Vec<&'static str>,
+    /// Accounts that are not external.
+    pub trusted: Trusted,
+    /// Inventory inputs and thresholds for the rules that judge IAM state.
+    pub posture: PostureConfig,
+    /// Exit with [`crate::outcome::EXIT_FINDINGS`] when a finding at or above this exists.
+    pub fail_on: Option<Severity>,
+    /// `--state DIR`: skip the objects earlier runs read, judge over their usage merged with
+    /// this run's, and keep the result for the next run ([`crate::state`]).
+    pub state: Option<PathBuf>,
+}
+
+/// Runs a scan and writes its outputs; returns the summary (also written as `summary.json`).
+pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
+    let start = Instant::now();
+    let inputs = cfg.posture.load()?;
+    let mut state = match &cfg.state {
+        Some(dir) => Some(crate::state::State::open(dir, &cfg.selection)?),
+        None => None,
+    };
+    std::fs::create_dir_all(&cfg.out_dir)
+        .with_context(|| format!("creating output folder {}", cfg.out_dir.display()))?;
+
+    // Ingest.
+    let ingest::Ingested {
+        mut sum,
+        mut usage,
+        findings,
+        dedup,
+    } = ingest::run(cfg, state.as_mut())?;
+    let secs = start.elapsed().as_secs_f64();
+    sum.elapsed_seconds = secs;
+    sum.events_per_second = sum.events as f64 / secs.max(1e-9);
+    sum.uncompressed_mb_per_second = sum.uncompressed_bytes as f64 / 1e6 / secs.max(1e-9);
+    sum.peak_rss_bytes = peak_rss_bytes();
+
+    // Judge.
+    let judged = judge::run(
+        cfg,
+        &inputs,
+        &mut usage,
+        findings,
+        state.as_mut(),
+        sum.events_outside_window,
+    );
+
+    // Write.
+    let ppath = cfg.out_dir.join("permissions.parquet");
+    crate::output::permissions::write(&ppath, &judged.rows)
+        .with_context(|| format!("writing {}", ppath.display()))?;
+    sum.permission_rows = judged.rows.len() as u64;
+    if inputs.inventory.is_some() {
+        sum.policies_written = crate::output::policies::write(&cfg.out_dir, &judged.plans)?;
+    }
+    sum.window = judged.window;
+    sum.rules_not_run = judged.not_run;
+    let found = judged.found;
+    sum.findings_table = crate::output::findings::table(&found, &cfg.rules_run, &sum.rules_not_run);
+    let fpath = cfg.out_dir.join("findings.jsonl");
+    crate::output::findings::write_jsonl(&fpath, &found)
+        .with_context(|| format!("writing {}", fpath.display()))?;
+    let fpath = cfg.out_dir.join("findings.parquet");
+    crate::output::findings::write_parquet(&fpath, &found)
+        .with_context(|| format!("writing {}", fpath.display()))?;
+    sum.rules_run = cfg
+        .rules_run
+        .iter()
+        .filter(|r| !sum.rules_not_run.iter().any(|n| n.rule == **r))
+        .map(|r| r.to_string())
+        .collect();
+    for f in &found {
+        *sum.findings_by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_default() += 1;
+        *sum.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+    }
+    let over_threshold = cfg
+        .fail_on
+        .is_some_and(|t| found.iter().any(|f| f.severity >= t));
+    // With --state, objects an earlier run read count as readable.
+    let readable = sum.objects_read
+        + sum
+            .objects_skipped
+            .get(crate::source::SkipReason::AlreadyProcessed.as_str())
+            .copied()
+            .unwrap_or(0);
+    sum.exit_code = crate::outcome::scan_exit_code(sum.failed.len(), readable, over_threshold);
+    // The state last: once the outputs of the merged usage are written. A run that could read
+    // nothing keeps the previous state as it is.
+    if let Some(st) = state.take() {
+        sum.state = Some(if sum.exit_code == crate::outcome::EXIT_ERROR {
+            st.summary()
+        } else {
+            let dir = cfg.state.as_deref().unwrap_or(std::path::Path::new(""));
+            st.commit(&usage, &dedup, judged.window, cfg.posture.window_days)
+                .with_context(|| format!("writing the state in {}", dir.display()))?
+        });
+    }
+    let json = serde_json::to_vec_pretty(&sum).context("encoding summary.json")?;
+    let summary_path = cfg.out_dir.join("summary.json");
+    crate::output::write_atomic(&summary_path, &json)
+        .with_context(|| format!("writing {}", summary_path.display()))?;
+    Ok(sum)
+}
