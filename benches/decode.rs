@@ -120,7 +120,7 @@ fn bench_decode(c: &mut Criterion) {
     // Check once that every event is seen, so the benchmark measures real work.
     let mut d = Decoder::new(Limits::default());
     let mut n = 0;
-    d.decode(gz.clone(), |_| n += 1).expect("decode");
+    d.decode(&gz, |_| n += 1).expect("decode");
     assert_eq!(n, EVENTS);
     eprintln!(
         "decode: {EVENTS} events, {} bytes plain ({per_event} B/event), {} bytes gzipped",
@@ -141,7 +141,7 @@ fn bench_decode(c: &mut Criterion) {
             |raw| {
                 let mut seen = 0u64;
                 let r = decoder
-                    .decode(raw, |e| seen += e.event_name.map_or(0, |s| s.len() as u64))
+                    .decode(&raw, |e| seen += e.event_name.map_or(0, |s| s.len() as u64))
                     .expect("decode");
                 black_box((seen, r.records))
             },
@@ -154,7 +154,7 @@ fn bench_decode(c: &mut Criterion) {
             |raw| {
                 let mut seen = 0u64;
                 let r = decoder
-                    .decode(raw, |e| seen += e.event_name.map_or(0, |s| s.len() as u64))
+                    .decode(&raw, |e| seen += e.event_name.map_or(0, |s| s.len() as u64))
                     .expect("decode");
                 black_box((seen, r.records))
             },
@@ -168,7 +168,7 @@ fn bench_decode(c: &mut Criterion) {
             |raw| {
                 let mut seen = 0usize;
                 let r = decoder
-                    .decode(raw, |e| {
+                    .decode(&raw, |e| {
                         seen += trailguard::activity::principal_string(e.principal()).len()
                     })
                     .expect("decode");

@@ -88,8 +88,10 @@ impl Decoder {
         }
     }
 
-    /// Decodes one object and calls `on_event` for every event in it, in order.
-    pub fn decode<F>(&mut self, mut raw: Vec<u8>, mut on_event: F) -> Result<Decoded, DecodeError>
+    /// Decodes one object and calls `on_event` for every event in it, in order. The bytes
+    /// are left as they are (parsing works on a copy in the decoder's own buffer), so the
+    /// caller can decode them again.
+    pub fn decode<F>(&mut self, raw: &[u8], mut on_event: F) -> Result<Decoded, DecodeError>
     where
         F: FnMut(&Event<'_, '_>),
     {
@@ -99,22 +101,20 @@ impl Decoder {
         }
         let gzip = raw.starts_with(&GZIP_MAGIC);
         let mut inflated = std::mem::take(&mut self.inflated);
-        let gz_input = if gzip {
-            Some(std::mem::take(&mut raw))
-        } else {
-            None
-        };
-        let buf: &mut Vec<u8> = if let Some(gz) = &gz_input {
-            gunzip_capped(gz, self.limits.max_decompressed, &mut inflated)?;
-            &mut inflated
+        if gzip {
+            gunzip_capped(raw, self.limits.max_decompressed, &mut inflated)?;
         } else {
             if raw.len() as u64 > self.limits.max_decompressed {
                 return Err(DecodeError::TooLarge {
                     limit: self.limits.max_decompressed,
                 });
             }
-            &mut raw
-        };
+            inflated.clear();
+            inflated.reserve(raw.len() + simd_json::INPUT_PADDING);
+            inflated.extend_from_slice(raw);
+        }
+        let gz_input = gzip.then_some(raw);
+        let buf: &mut Vec<u8> = &mut inflated;
         let len = buf.len();
         buf.resize(len + simd_json::INPUT_PADDING, 0);
         let tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
@@ -134,7 +134,7 @@ impl Decoder {
         // several members, each a complete file) are then read value by value.
         let result = match result {
             Err(DecodeError::Json(msg)) if gz_input.is_some() => {
-                let gz = gz_input.as_deref().unwrap_or_default();
+                let gz = gz_input.unwrap_or_default();
                 gunzip_capped(gz, self.limits.max_decompressed, buf)?;
                 let len2 = buf.len();
                 match split_values(&buf[..len2]).filter(|e| e.len() > 1) {
@@ -148,11 +148,9 @@ impl Decoder {
             other => other,
         };
         buf.truncate(0);
-        if gzip {
-            // Keep the inflate buffer for the next object, unless it grew very large.
-            if inflated.capacity() <= 64 << 20 {
-                self.inflated = inflated;
-            }
+        // Keep the buffer for the next object, unless it grew very large.
+        if inflated.capacity() <= 64 << 20 {
+            self.inflated = inflated;
         }
         let (shape, records, invalid_records, partial_error) = result?;
         Ok(Decoded {
@@ -460,7 +458,7 @@ mod tests {
     fn names(raw: Vec<u8>) -> Result<(Vec<String>, Decoded), DecodeError> {
         let mut d = Decoder::new(Limits::default());
         let mut v = Vec::new();
-        let r = d.decode(raw, |e| v.push(e.event_name.unwrap_or("-").to_string()))?;
+        let r = d.decode(&raw, |e| v.push(e.event_name.unwrap_or("-").to_string()))?;
         Ok((v, r))
     }
 
@@ -535,7 +533,7 @@ mod tests {
             max_depth: 64,
         });
         assert!(matches!(
-            d.decode(bomb, |_| {}),
+            d.decode(&bomb, |_| {}),
             Err(DecodeError::TooLarge { limit }) if limit == 1 << 20
         ));
     }
@@ -567,7 +565,7 @@ mod tests {
                 doc.into_bytes()
             };
             let mut n = 0;
-            d.decode(raw, |_| n += 1).unwrap();
+            d.decode(&raw, |_| n += 1).unwrap();
             assert_eq!(n, 1);
         }
     }
@@ -576,8 +574,8 @@ mod tests {
         #[test]
         fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
             let mut d = Decoder::new(Limits { max_decompressed: 1 << 16, max_depth: 32 });
-            let _ = d.decode(bytes.clone(), |_| {});
-            let _ = d.decode(gz(&bytes), |_| {});
+            let _ = d.decode(&bytes, |_| {});
+            let _ = d.decode(&gz(&bytes), |_| {});
         }
 
         #[test]

@@ -28,6 +28,10 @@ impl Default for Dedup {
     }
 }
 
+fn shard_of(key: u128) -> usize {
+    (key as u64 ^ (key >> 64) as u64) as usize % SHARDS
+}
+
 /// The 128-bit key of an event ID.
 pub fn id_key(id: &str) -> u128 {
     if let Some(v) = parse_uuid(id, false) {
@@ -55,16 +59,45 @@ impl Dedup {
     /// Records an event ID for a day; `true` the first time, `false` for a duplicate.
     pub fn insert(&self, day: i32, id: &str) -> bool {
         let key = id_key(id);
-        let shard = (key as u64 ^ (key >> 64) as u64) as usize % SHARDS;
-        let mut m = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.shards[shard_of(key)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         m.entry(day).or_default().insert(key)
+    }
+
+    /// Whether an ID key (from [`id_key`]) is held for a day.
+    pub fn contains(&self, day: i32, key: u128) -> bool {
+        let m = self.shards[shard_of(key)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        m.get(&day).is_some_and(|set| set.contains(&key))
+    }
+
+    /// Commits the IDs of one object that decoded completely: inserts each `(day, key)` and
+    /// returns those that another object inserted first (they are that object's events; the
+    /// caller counts them as duplicates). Each shard is locked once.
+    pub fn commit(&self, keys: &mut [(i32, u128)]) -> Vec<(i32, u128)> {
+        keys.sort_unstable_by_key(|&(d, k)| (shard_of(k), d, k));
+        let mut taken = Vec::new();
+        for chunk in keys.chunk_by(|a, b| shard_of(a.1) == shard_of(b.1)) {
+            let mut m = self.shards[shard_of(chunk[0].1)]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for &(day, key) in chunk {
+                if !m.entry(day).or_default().insert(key) {
+                    taken.push((day, key));
+                }
+            }
+        }
+        taken
     }
 
     /// Records an ID key (from [`id_key`]) for a day, as a run with `--state` does with the
     /// IDs an earlier run kept.
     pub fn insert_key(&self, day: i32, key: u128) {
-        let shard = (key as u64 ^ (key >> 64) as u64) as usize % SHARDS;
-        let mut m = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.shards[shard_of(key)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         m.entry(day).or_default().insert(key);
     }
 
@@ -122,6 +155,19 @@ mod tests {
         );
         assert_ne!(id_key("abc"), id_key("abd"));
         assert_eq!(id_key("abc"), id_key("abc"));
+    }
+
+    #[test]
+    fn commit_reports_the_keys_another_object_took() {
+        let d = Dedup::new();
+        let mut first = vec![(1, 10), (1, 11), (2, 10)];
+        assert!(d.commit(&mut first).is_empty());
+        let mut second = vec![(1, 11), (1, 12), (2, 10), (3, 10)];
+        let mut taken = d.commit(&mut second);
+        taken.sort_unstable();
+        assert_eq!(taken, vec![(1, 11), (2, 10)]);
+        assert!(d.contains(1, 12) && d.contains(3, 10) && !d.contains(4, 10));
+        assert_eq!(d.len(), 5);
     }
 
     #[test]

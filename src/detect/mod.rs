@@ -14,6 +14,7 @@ pub mod console_login_without_mfa;
 pub mod cross_account_access;
 pub mod cross_account_trust;
 pub(crate) mod iam_grants;
+pub mod implausible_event_time;
 pub mod inline_policy_only;
 pub mod long_term_key_without_mfa;
 pub mod posture;
@@ -65,8 +66,8 @@ impl Rule {
             posture: None,
         }
     }
-    /// A rule computed by the least-privilege step (`crate::recommend`), not by a check.
-    pub const fn recommend(info: &'static RuleInfo) -> Self {
+    /// A rule computed by a step of the pipeline (ingest, least privilege), not by a check.
+    pub const fn computed(info: &'static RuleInfo) -> Self {
         Rule {
             info,
             check: None,
@@ -126,7 +127,8 @@ pub fn all_rules() -> Vec<Rule> {
         ),
         Rule::posture(&unattached_policy::INFO, unattached_policy::check),
         Rule::posture(&cross_account_trust::INFO, cross_account_trust::check),
-        Rule::recommend(&unused_permissions::INFO),
+        Rule::computed(&unused_permissions::INFO),
+        Rule::computed(&implausible_event_time::INFO),
     ]
 }
 

@@ -7,6 +7,7 @@ pub mod findings;
 pub mod permissions;
 pub mod policies;
 pub mod summary;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 

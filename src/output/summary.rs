@@ -47,6 +47,26 @@ pub struct MappingCoverage {
     pub top_unmapped: Vec<Unmapped>,
 }
 
+/// Records set aside for an implausible `eventTime`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImplausibleTime {
+    /// How many.
+    pub events: u64,
+    /// The first few, with the object that held them.
+    pub examples: Vec<ImplausibleExample>,
+}
+
+/// One record set aside for its time.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImplausibleExample {
+    /// The object.
+    pub path: String,
+    /// Its `eventID`.
+    pub event_id: String,
+    /// Its `eventTime`, as written.
+    pub event_time: String,
+}
+
 /// Everything a run did, written as `summary.json`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RunSummary {
@@ -74,6 +94,9 @@ pub struct RunSummary {
     pub records_read: u64,
     /// Array elements or lines that were not JSON objects.
     pub invalid_records: u64,
+    /// Records dated where CloudTrail cannot have written them (after their object's delivery,
+    /// or long before it): set aside, not counted as events.
+    pub implausible_time: ImplausibleTime,
     /// Records dropped as duplicates of an `eventID` already counted.
     pub duplicates: u64,
     /// Records outside `--since/--until`.

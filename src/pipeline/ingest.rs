@@ -13,13 +13,13 @@
 //! event IDs forgotten.
 
 use super::ScanConfig;
-use super::object::{ObjectResult, Shared, decode_object};
+use super::object::{ObjectResult, Scratch, Shared, decode_object};
 use super::tally::{coverage, tally};
 use super::tracker::Tracker;
-use crate::activity::{Activity, Interner};
+use crate::activity::Activity;
 use crate::decode::Decoder;
 use crate::dedup::Dedup;
-use crate::detect::{Findings, Hits};
+use crate::detect::Findings;
 use crate::output::activity_parquet::ActivityWriter;
 use crate::output::summary::RunSummary;
 use crate::progress::Progress;
@@ -27,7 +27,7 @@ use crate::source::fetch;
 use crate::source::layout::LATE_DELIVERY_DAYS;
 use crate::source::{ObjectRef, SourceItem};
 use crate::state::State;
-use crate::usage::{FileUsage, Usage};
+use crate::usage::Usage;
 use anyhow::Context;
 use std::sync::Mutex;
 
@@ -73,6 +73,9 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         // A state keeps resources whatever this run's options: a later run with
         // --iam-details must not scope a policy to the resources of some nights only.
         collect_resources: !cfg.posture.iam_details.is_empty() || state.is_some(),
+        report_implausible: cfg
+            .rules_run
+            .contains(&crate::detect::implausible_event_time::INFO.id),
     };
     let mut findings = Findings::default();
     let progress = Progress::new(cfg.progress);
@@ -121,20 +124,12 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                     let (rx, tx) = (work_rx.clone(), out_tx.clone());
                     ps.spawn(move |_| {
                         let mut decoder = Decoder::new(limits);
-                        let mut interner = Interner::default();
-                        let mut hits = Hits::default();
-                        let mut usage = FileUsage::default();
+                        let mut scratch = Scratch::default();
                         for (obj, data) in rx {
                             let result = match data {
-                                Ok(bytes) => decode_object(
-                                    obj,
-                                    bytes,
-                                    &mut decoder,
-                                    &mut interner,
-                                    &mut hits,
-                                    &mut usage,
-                                    shared,
-                                ),
+                                Ok(bytes) => {
+                                    decode_object(obj, bytes, &mut decoder, &mut scratch, shared)
+                                }
                                 Err(e) => ObjectResult::Failed {
                                     obj,
                                     kind: e.code(),

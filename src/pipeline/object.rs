@@ -4,21 +4,74 @@
 
 use crate::activity::{ActivityKey, Agg, FileActivity, Interner, NO_DAY};
 use crate::decode::{Decoded, Decoder};
-use crate::dedup::Dedup;
-use crate::detect::{Detector, EventCtx, Hits, Partial, Trusted};
+use crate::dedup::{Dedup, id_key};
+use crate::detect::{Detector, EventCtx, Hits, Partial, Trusted, implausible_event_time};
 use crate::event::Event;
 use crate::source::{ObjectRef, Selection, SourceItem};
 use crate::time::day_of;
 use crate::usage::FileUsage;
 
 /// Per-object counters.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct FileStats {
     pub records: u64,
     pub duplicates: u64,
     pub outside: u64,
     pub filtered: u64,
     pub events: u64,
+    /// Records dated where CloudTrail cannot have written them ([`TimeBounds`]).
+    pub implausible: u64,
+    /// The first few of them: `(event ID, event time)`.
+    pub implausible_examples: Vec<(String, String)>,
+}
+
+/// How many implausible records an object keeps as examples for `summary.json`.
+pub(super) const MAX_IMPLAUSIBLE_EXAMPLES: usize = 10;
+
+/// Clock skew allowed between an event and the delivery of its object: an event may be dated
+/// up to this much after the time its object's name, folder or modification time states.
+pub const MAX_SKEW_MS: i64 = 3_600_000;
+/// How much earlier than its object's stated delivery an event may be dated (CloudTrail
+/// delivers within minutes; late deliveries of hours or a few days are known).
+pub const MAX_LATE_MS: i64 = 7 * crate::time::DAY_MS;
+
+/// The times an object's events can plausibly have, from what the attacker who wrote the
+/// object does not choose alone: its CloudTrail key and its S3 `LastModified` / file mtime.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeBounds {
+    /// Earliest plausible event time.
+    pub lo: Option<i64>,
+    /// Latest plausible event time.
+    pub hi: Option<i64>,
+    /// The delivery time the upper bound comes from.
+    pub delivered_by: Option<i64>,
+}
+
+impl TimeBounds {
+    /// The bounds for one object.
+    pub fn for_object(obj: &ObjectRef) -> Self {
+        let delivered_by = obj.delivered_by();
+        TimeBounds {
+            lo: obj.stated_delivery().map(|t| t.saturating_sub(MAX_LATE_MS)),
+            hi: delivered_by.map(|t| t.saturating_add(MAX_SKEW_MS)),
+            delivered_by,
+        }
+    }
+    /// Whether an event time is plausible (an event without a time is judged elsewhere).
+    pub fn plausible(&self, t: Option<i64>) -> bool {
+        t.is_none_or(|t| self.lo.is_none_or(|lo| t >= lo) && self.hi.is_none_or(|hi| t <= hi))
+    }
+}
+
+/// Per-thread scratch for the quarantine: the IDs of the object being decoded.
+#[derive(Default)]
+pub(super) struct Quarantine {
+    /// `(day, key)` of the events counted in this pass and not yet committed.
+    pending: Vec<(i32, u128)>,
+    /// Every `(day, key)` seen in this object (duplicates within one object).
+    seen: ahash::HashSet<(i32, u128)>,
+    /// Keys this object committed in an earlier pass (they are its own).
+    owned: ahash::HashSet<(i32, u128)>,
 }
 
 /// What one object gave, or why it gave nothing.
@@ -47,6 +100,8 @@ pub(super) struct Shared<'a> {
     pub detector: &'a Detector,
     pub trusted: &'a Trusted,
     pub collect_resources: bool,
+    /// Whether `implausible-event-time` findings are reported.
+    pub report_implausible: bool,
 }
 
 fn in_window(sel: &Selection, t: Option<i64>) -> bool {
@@ -56,88 +111,161 @@ fn in_window(sel: &Selection, t: Option<i64>) -> bool {
     }
 }
 
+/// The per-thread state a decoder reuses from object to object.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub interner: Interner,
+    pub hits: Hits,
+    pub usage: FileUsage,
+    pub quarantine: Quarantine,
+}
+
 /// Decodes one object and aggregates its events.
+///
+/// Nothing of the object reaches shared state until it decoded completely: its event IDs are
+/// checked against the run's set during the pass but only inserted after it, in one commit.
+/// A failed object leaves no ID behind, so a planted object cannot make good events look like
+/// duplicates. When another object committed some of the same IDs in the meantime, the
+/// object is aggregated again with those counted as duplicates, so every event is counted
+/// exactly once whatever the thread timing.
 pub(super) fn decode_object(
     obj: ObjectRef,
     data: Vec<u8>,
     decoder: &mut Decoder,
-    interner: &mut Interner,
-    hits: &mut Hits,
-    usage: &mut FileUsage,
+    scratch: &mut Scratch,
     sh: &Shared<'_>,
 ) -> ObjectResult {
     let compressed = data.len() as u64;
-    let mut fa = FileActivity::default();
-    let mut st = FileStats::default();
-    let key_account = obj.account().map(str::to_string);
-    let key_region = obj.layout.as_ref().and_then(|l| l.region.clone());
-    let result = decoder.decode(data, |e: &Event<'_, '_>| {
-        st.records += 1;
-        if !in_window(sh.sel, e.time_ms) {
-            st.outside += 1;
-            return;
+    let bounds = TimeBounds::for_object(&obj);
+    let path = obj.display_name();
+    scratch.quarantine.owned.clear();
+    loop {
+        let Scratch {
+            interner,
+            hits,
+            usage,
+            quarantine: q,
+        } = &mut *scratch;
+        q.pending.clear();
+        q.seen.clear();
+        let mut fa = FileActivity::default();
+        let mut st = FileStats::default();
+        let result = decoder.decode(&data, |e: &Event<'_, '_>| {
+            pass_event(
+                e, &obj, &path, &bounds, sh, &mut st, &mut fa, interner, hits, usage, q,
+            );
+        });
+        let decoded = match result {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                // A failed object contributes nothing but its failure.
+                hits.take();
+                usage.take();
+                return ObjectResult::Failed {
+                    obj,
+                    kind: e.code(),
+                    error: e.to_string(),
+                    compressed,
+                };
+            }
+        };
+        let taken = sh.dedup.commit(&mut q.pending);
+        q.owned.extend(q.pending.iter().copied());
+        if taken.is_empty() {
+            return ObjectResult::Read {
+                obj,
+                decoded,
+                stats: st,
+                rows: fa.into_rows(interner),
+                findings: hits.take(),
+                usage: Box::new(usage.take()),
+            };
         }
-        let account = e.account().or(key_account.as_deref()).unwrap_or("unknown");
-        let region = e.aws_region.or(key_region.as_deref()).unwrap_or("unknown");
-        if sh
+        // Another object holds some of these events: count them there, not here.
+        for k in &taken {
+            q.owned.remove(k);
+        }
+        hits.take();
+        usage.take();
+    }
+}
+
+/// One event of an object: filtered, checked for plausibility and duplicates, then counted.
+#[allow(clippy::too_many_arguments)]
+fn pass_event(
+    e: &Event<'_, '_>,
+    obj: &ObjectRef,
+    path: &str,
+    bounds: &TimeBounds,
+    sh: &Shared<'_>,
+    st: &mut FileStats,
+    fa: &mut FileActivity,
+    interner: &mut Interner,
+    hits: &mut Hits,
+    usage: &mut FileUsage,
+    q: &mut Quarantine,
+) {
+    st.records += 1;
+    let account = e.account().or(obj.account()).unwrap_or("unknown");
+    let key_region = obj.layout.as_ref().and_then(|l| l.region.as_deref());
+    let region = e.aws_region.or(key_region).unwrap_or("unknown");
+    if !bounds.plausible(e.time_ms) {
+        st.implausible += 1;
+        if st.implausible_examples.len() < MAX_IMPLAUSIBLE_EXAMPLES {
+            st.implausible_examples.push((
+                e.event_id.unwrap_or("").to_string(),
+                e.event_time.unwrap_or("").to_string(),
+            ));
+        }
+        if sh.report_implausible {
+            implausible_event_time::hit(e, account, region, path, bounds.delivered_by, hits);
+        }
+        return;
+    }
+    if !in_window(sh.sel, e.time_ms) {
+        st.outside += 1;
+        return;
+    }
+    if sh
+        .sel
+        .accounts
+        .as_ref()
+        .is_some_and(|a| !a.iter().any(|x| x == account))
+        || sh
             .sel
-            .accounts
+            .regions
             .as_ref()
-            .is_some_and(|a| !a.iter().any(|x| x == account))
-            || sh
-                .sel
-                .regions
-                .as_ref()
-                .is_some_and(|r| !r.iter().any(|x| x == region))
-        {
-            st.filtered += 1;
-            return;
-        }
-        let day = e.time_ms.map(day_of).unwrap_or(NO_DAY);
-        if let Some(id) = e.event_id
-            && !sh.dedup.insert(day, id)
-        {
+            .is_some_and(|r| !r.iter().any(|x| x == region))
+    {
+        st.filtered += 1;
+        return;
+    }
+    let day = e.time_ms.map(day_of).unwrap_or(NO_DAY);
+    if let Some(id) = e.event_id {
+        let k = (day, id_key(id));
+        if !q.seen.insert(k) || (!q.owned.contains(&k) && sh.dedup.contains(k.0, k.1)) {
             st.duplicates += 1;
             return;
         }
-        st.events += 1;
-        fa.add(e, account, region, day, interner);
-        usage.add(e, account);
-        if sh.collect_resources {
-            usage.add_resources(e, &crate::activity::principal_string(e.principal()));
-        }
-        sh.detector.check(
-            e,
-            &EventCtx {
-                account,
-                region,
-                trusted: sh.trusted,
-            },
-            hits,
-        );
-    });
-    match result {
-        Ok(decoded) => ObjectResult::Read {
-            obj,
-            decoded,
-            stats: st,
-            rows: fa.into_rows(interner),
-            findings: hits.take(),
-            usage: Box::new(usage.take()),
-        },
-        Err(e) => {
-            // A document that fails to parse calls back no event; JSON Lines with no good line
-            // neither. Nothing to keep.
-            hits.take();
-            usage.take();
-            ObjectResult::Failed {
-                obj,
-                kind: e.code(),
-                error: e.to_string(),
-                compressed,
-            }
+        if !q.owned.contains(&k) {
+            q.pending.push(k);
         }
     }
+    st.events += 1;
+    fa.add(e, account, region, day, interner);
+    usage.add(e, account);
+    if sh.collect_resources {
+        usage.add_resources(e, &crate::activity::principal_string(e.principal()));
+    }
+    sh.detector.check(
+        e,
+        &EventCtx {
+            account,
+            region,
+            trusted: sh.trusted,
+        },
+        hits,
+    );
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The merging thread's tallies: each [`ObjectResult`] merged into the run's activity,
 //! findings and usage, counted into the summary, and recorded in the state's ledger.
 
-use super::object::ObjectResult;
+use super::object::{MAX_IMPLAUSIBLE_EXAMPLES, ObjectResult};
 use crate::activity::Activity;
 use crate::decode::Shape;
 use crate::detect::Findings;
-use crate::output::summary::{Failure, MappingCoverage, RunSummary, Unmapped};
+use crate::output::summary::{Failure, ImplausibleExample, MappingCoverage, RunSummary, Unmapped};
+use crate::output::text::escape;
 use crate::source::SourceItem;
 use crate::usage::Usage;
 use std::collections::BTreeMap;
@@ -39,6 +40,24 @@ pub(super) fn tally(
             sum.events_outside_window += stats.outside;
             sum.events_filtered += stats.filtered;
             sum.events += stats.events;
+            if stats.implausible > 0 {
+                let path = obj.display_name();
+                tracing::warn!(
+                    path = %escape(&path),
+                    records = stats.implausible,
+                    "records dated where CloudTrail cannot have written them: set aside"
+                );
+                sum.implausible_time.events += stats.implausible;
+                for (event_id, event_time) in stats.implausible_examples {
+                    if sum.implausible_time.examples.len() < MAX_IMPLAUSIBLE_EXAMPLES {
+                        sum.implausible_time.examples.push(ImplausibleExample {
+                            path: path.clone(),
+                            event_id,
+                            event_time,
+                        });
+                    }
+                }
+            }
             let shape = match decoded.shape {
                 Shape::Records => "records",
                 Shape::Array => "array",
@@ -54,7 +73,7 @@ pub(super) fn tally(
                 st.record(&obj, true);
             }
             if let Some(e) = decoded.partial_error {
-                tracing::warn!(path = %obj.display_name(), error = %e, "object read only in part");
+                tracing::warn!(path = %escape(&obj.display_name()), error = %escape(&e.to_string()), "object read only in part");
                 sum.objects_failed += 1;
                 sum.failed.push(Failure {
                     path: obj.display_name(),
@@ -71,7 +90,7 @@ pub(super) fn tally(
             error,
             compressed,
         } => {
-            tracing::error!(path = %obj.display_name(), %error, "cannot read object");
+            tracing::error!(path = %escape(&obj.display_name()), error = %escape(&error), "cannot read object");
             if let Some(st) = state {
                 st.record(&obj, false);
             }
@@ -95,7 +114,7 @@ pub(super) fn tally(
                 .or_default() += 1;
         }
         ObjectResult::Note(SourceItem::ListFailed { location, error }) => {
-            tracing::error!(%location, %error, "cannot list");
+            tracing::error!(location = %escape(&location), error = %escape(&error.to_string()), "cannot list");
             sum.objects_failed += 1;
             sum.failed.push(Failure {
                 path: location,

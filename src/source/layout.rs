@@ -6,7 +6,7 @@
 //! `--since/--until/--accounts/--regions` can prune before anything is downloaded.
 
 use super::Selection;
-use crate::time::{date_to_day, days_from_civil};
+use crate::time::{self, date_to_day, days_from_civil};
 use chrono::NaiveDate;
 
 /// What a folder under `AWSLogs/<account>/` holds.
@@ -113,6 +113,32 @@ pub enum Verdict {
 /// `eventTime`).
 pub const LATE_DELIVERY_DAYS: i32 = 1;
 
+/// The delivery time in a CloudTrail object name, epoch ms: the `YYYYMMDDTHHmmZ` (log files)
+/// or `YYYYMMDDTHHmmssZ` (digests) field between underscores of the last path component.
+pub fn name_time(key: &str) -> Option<i64> {
+    let base = key.rsplit(['/', '\\']).next()?;
+    base.split('_').find_map(|f| {
+        let b = f.split('.').next().unwrap_or(f).as_bytes();
+        if !(b.len() == 14 || b.len() == 16) || b[8] != b'T' || b[b.len() - 1] != b'Z' {
+            return None;
+        }
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            let s = std::str::from_utf8(b.get(r)?).ok()?;
+            s.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| s.parse().ok())?
+        };
+        let (y, m, d) = (digits(0..4)?, digits(4..6)?, digits(6..8)?);
+        let (hh, mm) = (digits(9..11)?, digits(11..13)?);
+        let ss = if b.len() == 16 { digits(13..15)? } else { 0 };
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+            return None;
+        }
+        let day = time::days_from_civil(i64::from(y), m, d);
+        Some(day * time::DAY_MS + i64::from(hh * 3600 + mm * 60 + ss) * 1000)
+    })
+}
+
 /// Decides a parsed layout under a selection. Missing parts are kept (a prefix above the region
 /// level is not pruned by region).
 pub fn judge(l: &KeyLayout, sel: &Selection) -> Verdict {
@@ -205,6 +231,26 @@ mod tests {
 
     fn sel() -> Selection {
         Selection::default()
+    }
+
+    #[test]
+    fn reads_the_delivery_time_in_object_names() {
+        let t = name_time(
+            "AWSLogs/1/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T2355Z_Q1w2E3r4T5y6U7i8.json.gz",
+        );
+        assert_eq!(
+            t.map(time::format_ms).as_deref(),
+            Some("2024-05-01T23:55:00Z")
+        );
+        let d = name_time(
+            "111122223333_CloudTrail-Digest_us-east-1_org-trail_us-east-1_20240501T235959Z.json.gz",
+        );
+        assert_eq!(
+            d.map(time::format_ms).as_deref(),
+            Some("2024-05-01T23:59:59Z")
+        );
+        assert_eq!(name_time("x_20241301T0000Z_y.json"), None);
+        assert_eq!(name_time("events.json"), None);
     }
 
     #[test]

@@ -60,20 +60,21 @@ pub fn plan(path: &Path, sel: &Selection, units: &mut Vec<Unit>, notes: &mut Vec
 }
 
 fn object(path: &Path, meta: Option<&std::fs::Metadata>) -> ObjectRef {
-    let etag = meta.map(|m| {
-        let mtime = m
-            .modified()
+    let mtime = meta.and_then(|m| {
+        m.modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        format!("{mtime:x}-{:x}", m.len())
+    });
+    let etag = meta.map(|m| {
+        let nanos = mtime.map(|d| d.as_nanos()).unwrap_or(0);
+        format!("{nanos:x}-{:x}", m.len())
     });
     ObjectRef {
         location: Location::Local(path.to_path_buf()),
         size: meta.map(|m| m.len()),
         etag,
         layout: layout::parse(&path.to_string_lossy()),
+        modified: mtime.and_then(|d| i64::try_from(d.as_millis()).ok()),
     }
 }
 

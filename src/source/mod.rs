@@ -115,6 +115,8 @@ pub struct ObjectRef {
     pub etag: Option<String>,
     /// Its place in the CloudTrail layout, if any.
     pub layout: Option<KeyLayout>,
+    /// When it was written (S3 `LastModified`, or the file's mtime), epoch ms.
+    pub modified: Option<i64>,
 }
 
 impl ObjectRef {
@@ -128,6 +130,24 @@ impl ObjectRef {
     /// The delivery day from the key layout.
     pub fn day(&self) -> Option<i32> {
         self.layout.as_ref().and_then(|l| l.day)
+    }
+    /// The latest time its events can have (epoch ms): CloudTrail delivers an event after it
+    /// happened, so no event is newer than the object that holds it. The earliest of the
+    /// delivery time in its name (`..._20240501T2355Z_...`), the end of its delivery-day folder
+    /// and its modification time; `None` when none is known.
+    pub fn delivered_by(&self) -> Option<i64> {
+        let name_time = layout::name_time(&self.display_name());
+        let day_end = self.day().map(|d| (i64::from(d) + 1) * crate::time::DAY_MS);
+        [name_time, day_end, self.modified]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+    /// The delivery time stated by the CloudTrail key (name, else day folder), which the
+    /// object's events precede by at most the late-delivery slack.
+    pub fn stated_delivery(&self) -> Option<i64> {
+        layout::name_time(&self.display_name())
+            .or_else(|| self.day().map(|d| i64::from(d) * crate::time::DAY_MS))
     }
     /// The account from the key layout.
     pub fn account(&self) -> Option<&str> {

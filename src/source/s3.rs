@@ -478,6 +478,7 @@ fn to_ref(bucket: &str, o: &aws_sdk_s3::types::Object) -> Option<ObjectRef> {
         size: o.size().map(|s| s.max(0) as u64),
         etag: o.e_tag().map(|e| e.trim_matches('"').to_string()),
         layout: layout::parse(key).map(|l: KeyLayout| l),
+        modified: o.last_modified().and_then(|t| t.to_millis().ok()),
     })
 }
 

@@ -223,12 +223,12 @@ fn next_id(n: &mut usize) -> String {
     format!("{:08x}-0000-4000-8000-{:012x}", *n, *n)
 }
 
+/// A CloudTrail log name delivered at the end of `date`: the time in a real name is the
+/// delivery, after every event in the object (trailguard sets later events aside).
 fn log_name(account: &str, region: &str, date: &str, n: usize) -> String {
     format!(
-        "{account}_CloudTrail_{region}_{}T{:02}{:02}Z_{n:016x}.json.gz",
-        compact(date),
-        n / 60 % 24,
-        n % 60
+        "{account}_CloudTrail_{region}_{}T2359Z_{n:016x}.json.gz",
+        compact(date)
     )
 }
 
