@@ -1,0 +1,296 @@
+//! [`Engine`]: evaluates users and roles against the catalog, layering identity policies,
+//! permissions boundary and SCPs, and caching pattern expansions and policy evaluations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::iam::catalog::catalog;
+use crate::iam::details::{AccountDetails, PolicySource, Role, SourceKind, User};
+use crate::iam::policy::{Effect, Match, Policy, Statement};
+
+use super::action_set::ActionSet;
+use super::grant::{Grant, GrantSource, PrincipalKind};
+use super::policy_eval::{AllowStmt, PolicyEval};
+
+/// Whether a `Deny`'s resource element covers every resource: `Resource` with `"*"`, or none.
+fn covers_every_resource(r: &Option<Match<Vec<String>>>) -> bool {
+    match r {
+        None => true,
+        Some(Match::Is(v)) => v.iter().any(|x| x == "*"),
+        Some(Match::Not(_)) => false,
+    }
+}
+
+/// A cached evaluation: the expanded document, or why it could not be parsed.
+type Evaluated = Result<Arc<PolicyEval>, String>;
+
+/// Evaluates principals' grants, caching pattern expansions and policy evaluations.
+#[derive(Debug, Default)]
+pub struct Engine {
+    scps: Vec<Arc<PolicyEval>>,
+    /// Lower-cased pattern -> its expansion (for the engine's lifetime).
+    pub(super) patterns: HashMap<String, Arc<ActionSet>>,
+    /// `account NUL arn NUL version` -> managed policy evaluation.
+    managed: HashMap<String, Evaluated>,
+    /// `account NUL group NUL policy name` -> group inline policy evaluation.
+    group_inline: HashMap<String, Evaluated>,
+}
+
+impl Engine {
+    /// An engine applying these service control policies to every account (none: no SCP).
+    pub fn new(scps: Vec<Policy>) -> Engine {
+        let mut e = Engine::default();
+        let evaluated = scps.iter().map(|p| Arc::new(e.eval_policy(p))).collect();
+        e.scps = evaluated;
+        e
+    }
+
+    /// The catalog actions an IAM action pattern matches (cached per pattern; patterns differing
+    /// only in case share an entry).
+    pub fn expand(&mut self, pattern: &str) -> &ActionSet {
+        let key = pattern.to_ascii_lowercase();
+        self.patterns
+            .entry(key)
+            .or_insert_with(|| Arc::new(catalog().expand(pattern).into_iter().collect()))
+    }
+
+    fn expand_arc(&mut self, pattern: &str) -> Arc<ActionSet> {
+        let key = pattern.to_ascii_lowercase();
+        Arc::clone(
+            self.patterns
+                .entry(key)
+                .or_insert_with(|| Arc::new(catalog().expand(pattern).into_iter().collect())),
+        )
+    }
+
+    /// What a statement's `Action` or `NotAction` names.
+    fn statement_actions(&mut self, st: &Statement) -> ActionSet {
+        let mut set = ActionSet::new();
+        if let Some(m) = &st.action {
+            for p in m.value() {
+                let s = self.expand_arc(p);
+                set.union_with(&s);
+            }
+            if m.is_not() {
+                set.complement();
+            }
+        }
+        set
+    }
+
+    fn eval_policy(&mut self, p: &Policy) -> PolicyEval {
+        let mut ev = PolicyEval::default();
+        for (i, st) in p.statements.iter().enumerate() {
+            let actions = self.statement_actions(st);
+            match st.effect {
+                Effect::Allow => {
+                    ev.has_allow = true;
+                    ev.allow.union_with(&actions);
+                    if st.conditions.is_empty() {
+                        ev.allow_uncond.union_with(&actions);
+                    }
+                    ev.allow_stmts.push(AllowStmt {
+                        label: st.label(i),
+                        actions,
+                        resource: st.resource.clone(),
+                        conditions: st.conditions.clone(),
+                    });
+                }
+                Effect::Deny => {
+                    if st.conditions.is_empty() && covers_every_resource(&st.resource) {
+                        ev.deny_hard.union_with(&actions);
+                    } else {
+                        ev.deny_soft.union_with(&actions);
+                    }
+                }
+            }
+        }
+        ev
+    }
+
+    fn eval_document(&mut self, doc: &Value) -> Evaluated {
+        match Policy::from_value(doc) {
+            Ok(p) => Ok(Arc::new(self.eval_policy(&p))),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// A managed policy's default version, evaluated once per account; `None` if its document
+    /// is not in the details.
+    fn eval_managed(&mut self, acct: &AccountDetails, arn: &str) -> Option<Evaluated> {
+        let policy = acct.policy(arn)?;
+        let doc = policy.default_document.as_ref()?;
+        let version = policy.default_version_id.as_deref().unwrap_or("");
+        let key = format!("{}\0{arn}\0{version}", acct.account);
+        if let Some(ev) = self.managed.get(&key) {
+            return Some(ev.clone());
+        }
+        let ev = self.eval_document(doc);
+        self.managed.insert(key, ev.clone());
+        Some(ev)
+    }
+
+    /// Evaluates every user, then every role, of an account (in the details' order).
+    pub fn evaluate_account(&mut self, acct: &AccountDetails) -> Vec<Grant> {
+        // Documents are cached per account; start afresh so that details read separately for
+        // the same account never share entries.
+        self.managed.clear();
+        self.group_inline.clear();
+        let mut out = Vec::with_capacity(acct.users.len() + acct.roles.len());
+        for u in &acct.users {
+            out.push(self.evaluate_user(acct, u));
+        }
+        for r in &acct.roles {
+            out.push(self.evaluate_role(acct, r));
+        }
+        out
+    }
+
+    /// Evaluates one user of `acct`.
+    pub fn evaluate_user(&mut self, acct: &AccountDetails, u: &User) -> Grant {
+        let sources = acct.user_policies(u);
+        self.evaluate(
+            acct,
+            PrincipalKind::User,
+            &u.name,
+            &u.arn,
+            &sources,
+            u.permissions_boundary.as_deref(),
+            true,
+        )
+    }
+
+    /// Evaluates one role of `acct` (SCPs are not applied to a service-linked role).
+    pub fn evaluate_role(&mut self, acct: &AccountDetails, r: &Role) -> Grant {
+        let sources = acct.role_policies(r);
+        self.evaluate(
+            acct,
+            PrincipalKind::Role,
+            &r.name,
+            &r.arn,
+            &sources,
+            r.permissions_boundary.as_deref(),
+            !r.is_service_linked(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &mut self,
+        acct: &AccountDetails,
+        kind: PrincipalKind,
+        name: &str,
+        arn: &str,
+        policies: &[PolicySource<'_>],
+        boundary: Option<&str>,
+        apply_scps: bool,
+    ) -> Grant {
+        let mut g = Grant {
+            account: acct.account.clone(),
+            principal_arn: arn.to_owned(),
+            kind,
+            name: name.to_owned(),
+            granted: ActionSet::new(),
+            conditional: ActionSet::new(),
+            sources: Vec::with_capacity(policies.len()),
+            boundary: boundary.map(str::to_owned),
+            scps_applied: apply_scps && !self.scps.is_empty(),
+            unknown_policies: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut allow = ActionSet::new();
+        let mut sure = ActionSet::new();
+        let mut deny_hard = ActionSet::new();
+        let mut deny_soft = ActionSet::new();
+
+        for src in policies {
+            let (label, group) = match src.kind {
+                SourceKind::Inline => (format!("inline:{}", src.name), None),
+                SourceKind::Managed { .. } => (format!("managed:{}", src.arn.unwrap_or("")), None),
+                SourceKind::GroupInline { group } => {
+                    (format!("group:{group}/inline:{}", src.name), Some(group))
+                }
+                SourceKind::GroupManaged { group, .. } => (
+                    format!("group:{group}/managed:{}", src.arn.unwrap_or("")),
+                    Some(group),
+                ),
+                SourceKind::MissingGroup { group } => {
+                    g.unknown_policies.push(format!("group:{group}"));
+                    continue;
+                }
+            };
+            let evaluated = match (src.kind, src.arn, src.document) {
+                (_, _, None) => None,
+                (_, Some(arn), Some(_)) => self.eval_managed(acct, arn),
+                (SourceKind::GroupInline { group }, None, Some(doc)) => {
+                    let key = format!("{}\0{group}\0{}", acct.account, src.name);
+                    let ev = match self.group_inline.get(&key) {
+                        Some(ev) => ev.clone(),
+                        None => {
+                            let ev = self.eval_document(doc);
+                            self.group_inline.insert(key, ev.clone());
+                            ev
+                        }
+                    };
+                    Some(ev)
+                }
+                (_, None, Some(doc)) => Some(self.eval_document(doc)),
+            };
+            match evaluated {
+                None => g.unknown_policies.push(label),
+                Some(Err(e)) => {
+                    g.errors.push(format!("{label}: {e}"));
+                    g.unknown_policies.push(label);
+                }
+                Some(Ok(ev)) => {
+                    allow.union_with(&ev.allow);
+                    sure.union_with(&ev.allow_uncond);
+                    deny_hard.union_with(&ev.deny_hard);
+                    deny_soft.union_with(&ev.deny_soft);
+                    g.sources.push(GrantSource {
+                        label,
+                        arn: src.arn.map(str::to_owned),
+                        group: group.map(str::to_owned),
+                        eval: ev,
+                    });
+                }
+            }
+        }
+
+        if let Some(b) = boundary {
+            let label = format!("boundary:{b}");
+            match self.eval_managed(acct, b) {
+                None => g.unknown_policies.push(label),
+                Some(Err(e)) => {
+                    g.errors.push(format!("{label}: {e}"));
+                    g.unknown_policies.push(label);
+                }
+                Some(Ok(ev)) => {
+                    allow.intersect_with(&ev.allow);
+                    sure.intersect_with(&ev.allow_uncond);
+                    deny_hard.union_with(&ev.deny_hard);
+                    deny_soft.union_with(&ev.deny_soft);
+                }
+            }
+        }
+
+        if apply_scps {
+            for scp in &self.scps {
+                if scp.has_allow {
+                    allow.intersect_with(&scp.allow);
+                    sure.intersect_with(&scp.allow_uncond);
+                }
+                deny_hard.union_with(&scp.deny_hard);
+                deny_soft.union_with(&scp.deny_soft);
+            }
+        }
+
+        allow.subtract(&deny_hard);
+        sure.subtract(&deny_soft);
+        g.conditional = allow.difference(&sure);
+        g.granted = allow;
+        g
+    }
+}
