@@ -120,9 +120,15 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub s3_max_attempts: u32,
     /// Refuse objects larger than this, compressed or decompressed (gzip bomb guard). Accepts
-    /// K, M, G suffixes.
-    #[arg(long, default_value = "1G", value_name = "BYTES")]
-    pub max_object_size: String,
+    /// K, M, G suffixes. Default: the largest object the memory budget can decode (76.8M at
+    /// the default budget).
+    #[arg(long, value_name = "BYTES")]
+    pub max_object_size: Option<String>,
+    /// Memory for objects being read and decoded, across all threads: a quarter for bytes
+    /// read and not yet decoded, three quarters for decoding (5 bytes per byte of JSON).
+    /// Raise it to read larger objects. Accepts K, M, G suffixes.
+    #[arg(long, default_value = "512M", value_name = "BYTES")]
+    pub memory_budget: String,
     /// Refuse JSON nested deeper than this.
     #[arg(long, default_value_t = 128, value_name = "N")]
     pub max_json_depth: usize,
@@ -172,6 +178,24 @@ pub struct ScanArgs {
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s)
         .ok_or_else(|| format!("`{s}` is not one of info, low, medium, high, critical"))
+}
+
+/// Splits `--memory-budget` into the bytes of objects in flight (a quarter) and the decoders'
+/// budget (the rest).
+pub fn split_budget(budget: u64) -> (u64, u64) {
+    let in_flight = budget / 4;
+    (in_flight, budget - in_flight)
+}
+
+/// A size in the binary units `--memory-budget` takes (`1.5G`, `768M`, `12K`), rounded up.
+fn human_size(b: u64) -> String {
+    let (v, u) = match b {
+        b if b >= 1 << 30 => (b as f64 / (1u64 << 30) as f64, "G"),
+        b if b >= 1 << 20 => (b as f64 / (1u64 << 20) as f64, "M"),
+        b if b >= 1 << 10 => (b as f64 / (1u64 << 10) as f64, "K"),
+        b => return b.to_string(),
+    };
+    format!("{:.1}{u}", (v * 10.0).ceil() / 10.0)
 }
 
 /// Parses `1G`, `512M`, `64K`, `1000`.
@@ -229,8 +253,24 @@ impl ScanArgs {
         if let Some(a) = &self.accounts {
             validate_accounts(a)?;
         }
-        let max = parse_size(&self.max_object_size)
-            .map_err(|e| anyhow::anyhow!("--max-object-size: {e}"))?;
+        let budget =
+            parse_size(&self.memory_budget).map_err(|e| anyhow::anyhow!("--memory-budget: {e}"))?;
+        let (in_flight, decode_budget) = split_budget(budget);
+        let largest = decode_budget / crate::decode::DECODE_FACTOR;
+        let max = match &self.max_object_size {
+            None => largest,
+            Some(m) => {
+                let max = parse_size(m).map_err(|e| anyhow::anyhow!("--max-object-size: {e}"))?;
+                if max > largest {
+                    bail!(
+                        "--max-object-size {m} needs --memory-budget of at least {} (decoding takes {} bytes per byte of JSON, in three quarters of the budget)",
+                        human_size(max * crate::decode::DECODE_FACTOR * 4 / 3),
+                        crate::decode::DECODE_FACTOR
+                    );
+                }
+                max
+            }
+        };
         let threads = self.threads.unwrap_or_else(|| {
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -256,12 +296,18 @@ impl ScanArgs {
                     max_attempts: self.s3_max_attempts.max(1),
                 },
                 seen: None,
+                in_flight_bytes: in_flight,
+                exclude: [Some(self.out.clone()), self.state.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             },
             limits: Limits {
                 max_decompressed: max,
                 max_depth: self.max_json_depth.max(2),
             },
             threads,
+            decode_budget,
             out_dir: self.out.clone(),
             progress: !self.quiet,
             detector: Detector::new(self.rules.as_deref(), &self.skip_rules)

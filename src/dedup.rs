@@ -6,13 +6,15 @@
 //! day and a day is forgotten once no object still to be read can hold it ([`Dedup::evict_before`]).
 //! Memory is then bounded by a few days of IDs, not by the length of the run.
 //!
-//! IDs are stored as 128-bit keys: a UUID (what CloudTrail writes) is its own key; anything else
-//! is hashed with a fixed-seed 128-bit hash.
+//! IDs are stored as 128-bit keys: a UUID (what CloudTrail writes) is its own key, anything else
+//! is hashed with a fixed-seed 128-bit hash, and either is mixed with the event's time, source,
+//! name and account ([`event_key`]) so that only a real copy of an event is its duplicate.
 
 use ahash::{HashMap, HashMapExt, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 
+use crate::event::Event;
 use crate::event_id::parse_uuid;
 
 const SHARDS: usize = 64;
@@ -30,6 +32,29 @@ impl Default for Dedup {
 
 fn shard_of(key: u128) -> usize {
     (key as u64 ^ (key >> 64) as u64) as usize % SHARDS
+}
+
+/// The key that deduplicates one event: its `eventID` ([`id_key`]) mixed with what every copy
+/// of the same event carries (`eventTime`, `eventSource`, `eventName`, `recipientAccountId`).
+/// The copies an organization trail and an account trail deliver share all of them; a record
+/// that copies an `eventID` and nothing else (or forges another event under it) gets another
+/// key, so it can never make the genuine event look like a duplicate.
+pub fn event_key(e: &Event<'_, '_>) -> Option<u128> {
+    let id = e.event_id?;
+    let s = ahash::RandomState::with_seeds(11, 12, 13, 14);
+    let mut h = s.build_hasher();
+    for part in [
+        e.event_time,
+        e.event_source,
+        e.event_name,
+        e.recipient_account_id,
+    ] {
+        let p = part.unwrap_or("");
+        h.write_usize(p.len());
+        h.write(p.as_bytes());
+    }
+    let m = h.finish();
+    Some(id_key(id) ^ ((u128::from(m) << 64) | u128::from(m.rotate_left(29))))
 }
 
 /// The 128-bit key of an event ID.

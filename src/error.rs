@@ -35,6 +35,23 @@ pub enum DecodeError {
     /// The document is a JSON scalar or something else that cannot hold events.
     #[error("not a CloudTrail document: top-level JSON {0}")]
     NotCloudTrail(&'static str),
+    /// The object did not parse as a whole; its records were read one by one.
+    #[error(
+        "{cause}; {kept} records recovered one by one, {lost} lost{}",
+        if *repaired > 0 { format!(", {repaired} repaired (invalid bytes replaced)") } else { String::new() }
+    )]
+    Salvaged {
+        /// The code of what went wrong (`gzip`, `json`).
+        code: &'static str,
+        /// What went wrong.
+        cause: String,
+        /// Records read.
+        kept: u64,
+        /// Records that could not be read (a truncated tail counts as one).
+        lost: u64,
+        /// Records read after invalid bytes were replaced.
+        repaired: u64,
+    },
     /// Some lines of a JSON Lines file were broken; the good lines were read.
     #[error(
         "{bad} of {total} JSON lines are invalid (first at line {first_line}: {first_error}); the other lines were read"
@@ -64,6 +81,7 @@ impl DecodeError {
             DecodeError::RecordsNotArray => "records_not_array",
             DecodeError::NotCloudTrail(_) => "not_cloudtrail",
             DecodeError::BadLines { .. } => "bad_lines",
+            DecodeError::Salvaged { code, .. } => code,
         }
     }
 }
@@ -74,6 +92,9 @@ pub enum SourceError {
     /// Local I/O.
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// A FIFO, socket or device where a log file was expected.
+    #[error("{0}, not a regular file: not read")]
+    NotRegularFile(&'static str),
     /// An S3 call failed after retries.
     #[error("S3 {op} failed: {message}")]
     S3 {
@@ -99,6 +120,7 @@ impl SourceError {
     pub fn code(&self) -> &'static str {
         match self {
             SourceError::Io(_) => "io",
+            SourceError::NotRegularFile(_) => "not_regular_file",
             SourceError::S3 { .. } => "s3",
             SourceError::TooLarge { .. } => "too_large",
         }

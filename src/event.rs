@@ -242,6 +242,11 @@ impl<'t, 'i> Event<'t, 'i> {
         self.event_time.is_some() && (self.event_name.is_some() || self.event_id.is_some())
     }
 
+    /// Whether the record has what every CloudTrail event has: a time, a source and a name.
+    pub fn is_complete(&self) -> bool {
+        self.event_time.is_some() && self.event_source.is_some() && self.event_name.is_some()
+    }
+
     /// The account the event happened in: `recipientAccountId`, else the caller's account.
     pub fn account(&self) -> Option<&'i str> {
         self.recipient_account_id

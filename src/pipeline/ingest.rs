@@ -17,7 +17,7 @@ use super::object::{ObjectResult, Scratch, Shared, decode_object};
 use super::tally::{coverage, tally};
 use super::tracker::Tracker;
 use crate::activity::Activity;
-use crate::decode::Decoder;
+use crate::decode::{Decoder, MemoryBudget};
 use crate::dedup::Dedup;
 use crate::detect::Findings;
 use crate::output::activity_parquet::ActivityWriter;
@@ -25,7 +25,7 @@ use crate::output::summary::RunSummary;
 use crate::progress::Progress;
 use crate::source::fetch;
 use crate::source::layout::LATE_DELIVERY_DAYS;
-use crate::source::{ObjectRef, SourceItem};
+use crate::source::{InFlight, ObjectRef, SourceItem};
 use crate::state::State;
 use crate::usage::Usage;
 use anyhow::Context;
@@ -53,12 +53,15 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         .context("starting decoder threads")?;
 
     let (src_tx, mut src_rx) = tokio::sync::mpsc::channel::<SourceItem>(threads * 2 + 2);
-    let (work_tx, work_rx) = crossbeam_channel::bounded::<(
+    type Work = (
         ObjectRef,
         Result<Vec<u8>, crate::error::SourceError>,
-    )>(threads * 2);
+        InFlight,
+    );
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<Work>(threads * 2);
     let (out_tx, out_rx) = crossbeam_channel::bounded::<ObjectResult>(threads * 4);
     let tracker = Mutex::new(Tracker::default());
+    let budget = MemoryBudget::new(cfg.decode_budget);
     let dedup = Dedup::new();
     let mut fetch_opts = cfg.fetch.clone();
     if let Some(st) = &state {
@@ -99,12 +102,12 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         s.spawn(move || {
             while let Some(item) = src_rx.blocking_recv() {
                 match item {
-                    SourceItem::Object { obj, data } => {
+                    SourceItem::Object { obj, data, hold } => {
                         tracker_ref
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .dispatch(obj.day());
-                        if work_tx.send((obj, data)).is_err() {
+                        if work_tx.send((obj, data, hold)).is_err() {
                             break;
                         }
                     }
@@ -118,14 +121,15 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         });
         let limits = cfg.limits;
         let shared = &shared;
+        let budget = &budget;
         s.spawn(move || {
             pool.scope(|ps| {
                 for _ in 0..threads {
                     let (rx, tx) = (work_rx.clone(), out_tx.clone());
                     ps.spawn(move |_| {
-                        let mut decoder = Decoder::new(limits);
+                        let mut decoder = Decoder::with_budget(limits, budget.clone());
                         let mut scratch = Scratch::default();
-                        for (obj, data) in rx {
+                        for (obj, data, hold) in rx {
                             let result = match data {
                                 Ok(bytes) => {
                                     decode_object(obj, bytes, &mut decoder, &mut scratch, shared)
@@ -137,6 +141,7 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                                     compressed: 0,
                                 },
                             };
+                            drop(hold);
                             if tx.send(result).is_err() {
                                 break;
                             }

@@ -37,6 +37,8 @@ pub struct ScanConfig {
     pub limits: Limits,
     /// Decoder threads.
     pub threads: usize,
+    /// Bytes the decoder threads may hold together (their part of `--memory-budget`).
+    pub decode_budget: u64,
     /// Output folder.
     pub out_dir: PathBuf,
     /// Show a progress line on stderr (when it is a terminal).

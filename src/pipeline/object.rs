@@ -4,7 +4,7 @@
 
 use crate::activity::{ActivityKey, Agg, FileActivity, Interner, NO_DAY};
 use crate::decode::{Decoded, Decoder};
-use crate::dedup::{Dedup, id_key};
+use crate::dedup::{Dedup, event_key};
 use crate::detect::{Detector, EventCtx, Hits, Partial, Trusted, implausible_event_time};
 use crate::event::Event;
 use crate::source::{ObjectRef, Selection, SourceItem};
@@ -241,8 +241,8 @@ fn pass_event(
         return;
     }
     let day = e.time_ms.map(day_of).unwrap_or(NO_DAY);
-    if let Some(id) = e.event_id {
-        let k = (day, id_key(id));
+    if let Some(key) = event_key(e) {
+        let k = (day, key);
         if !q.seen.insert(k) || (!q.owned.contains(&k) && sh.dedup.contains(k.0, k.1)) {
             st.duplicates += 1;
             return;

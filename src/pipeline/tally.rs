@@ -123,7 +123,7 @@ pub(super) fn tally(
                 partial: false,
             });
         }
-        ObjectResult::Note(SourceItem::Object { obj, data }) => {
+        ObjectResult::Note(SourceItem::Object { obj, data, .. }) => {
             // Objects reach the decoders through the dispatcher; a stray one is a read error.
             if let Err(e) = data {
                 sum.objects_failed += 1;

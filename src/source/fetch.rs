@@ -4,7 +4,8 @@
 
 use super::s3::{S3, S3Options};
 use super::{
-    Location, ObjectRef, Seen, Selection, SkipReason, SourceItem, SourceSpec, Unit, layout,
+    InFlight, Location, ObjectRef, Seen, Selection, SkipReason, SourceItem, SourceSpec, Unit,
+    layout,
 };
 use crate::error::SourceError;
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -24,6 +25,11 @@ pub struct FetchOptions {
     pub s3: S3Options,
     /// Objects earlier runs read (`--state`): skipped before reading.
     pub seen: Option<Arc<Seen>>,
+    /// Bytes of objects read and not yet decoded, across all reads in flight and the
+    /// channels to the decoders (part of `--memory-budget`).
+    pub in_flight_bytes: u64,
+    /// Local folders never read as input (the run's `--out` and `--state`).
+    pub exclude: Vec<std::path::PathBuf>,
 }
 
 impl Default for FetchOptions {
@@ -37,6 +43,8 @@ impl Default for FetchOptions {
                 ..Default::default()
             },
             seen: None,
+            in_flight_bytes: 128 << 20,
+            exclude: Vec::new(),
         }
     }
 }
@@ -81,7 +89,9 @@ async fn run_async(
     };
     for spec in &specs {
         match spec {
-            SourceSpec::Local(p) => super::local::plan(p, &sel, &mut units, &mut notes),
+            SourceSpec::Local(p) => {
+                super::local::plan(p, &sel, &opts.exclude, &mut units, &mut notes)
+            }
             SourceSpec::S3 { bucket, prefix } => {
                 if let Some(s3) = &s3 {
                     s3.plan(
@@ -111,6 +121,11 @@ async fn run_async(
     };
     let limit = opts.max_object_size;
     let reader = s3.clone();
+    // Permits are KiB of object bytes; an object takes its listed size (or the cap) before
+    // it is read and keeps it until the decoder drops it.
+    let kib = |b: u64| u32::try_from(b.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    let total = kib(opts.in_flight_bytes.max(limit.min(opts.in_flight_bytes)));
+    let budget = Arc::new(tokio::sync::Semaphore::new(total as usize));
     let seen = opts.seen.clone();
     let work = stream::iter(units)
         .flat_map(move |u| unit_stream(u, s3.clone(), sel.clone()))
@@ -118,12 +133,15 @@ async fn run_async(
     let mut items = work
         .map(move |w| {
             let s3 = reader.clone();
+            let budget = budget.clone();
             async move {
                 match w {
                     Work::Note(n) => n,
                     Work::Fetch(obj) => {
+                        let want = kib(obj.size.unwrap_or(limit).min(limit)).min(total);
+                        let hold = InFlight(budget.clone().acquire_many_owned(want).await.ok());
                         let data = read(&obj, s3.as_ref(), limit).await;
-                        SourceItem::Object { obj, data }
+                        SourceItem::Object { obj, data, hold }
                     }
                 }
             }

@@ -4,12 +4,22 @@ use super::{
     Location, ObjectRef, Selection, SkipReason, SourceItem, Unit, layout, looks_like_log_name,
 };
 use crate::error::SourceError;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Plans a local file or directory: files to read become [`Unit::Local`], files that the layout
 /// or the selection rules out become [`SourceItem::Skipped`], unreadable directories become
 /// [`SourceItem::ListFailed`].
-pub fn plan(path: &Path, sel: &Selection, units: &mut Vec<Unit>, notes: &mut Vec<SourceItem>) {
+///
+/// Only regular files are read: a FIFO, socket or device inside a tree is skipped and counted
+/// ([`SkipReason::NotRegularFile`]); named on the command line it is refused (a failure). The
+/// folders in `exclude` (the run's `--out` and `--state`) are never read.
+pub fn plan(
+    path: &Path,
+    sel: &Selection,
+    exclude: &[PathBuf],
+    units: &mut Vec<Unit>,
+    notes: &mut Vec<SourceItem>,
+) {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
@@ -25,11 +35,41 @@ pub fn plan(path: &Path, sel: &Selection, units: &mut Vec<Unit>, notes: &mut Vec
         push_file(path, &meta, sel, true, units, notes);
         return;
     }
-    for entry in walkdir::WalkDir::new(path)
+    if !meta.is_dir() {
+        notes.push(SourceItem::Object {
+            obj: object(path, None),
+            data: Err(SourceError::NotRegularFile(file_kind(&meta.file_type()))),
+            hold: Default::default(),
+        });
+        return;
+    }
+    let excluded: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let is_excluded = |p: &Path| {
+        !excluded.is_empty()
+            && std::fs::canonicalize(p).is_ok_and(|c| excluded.iter().any(|x| c.starts_with(x)))
+    };
+    let mut walk = walkdir::WalkDir::new(path)
         .follow_links(true)
         .sort_by_file_name()
-    {
+        .into_iter();
+    while let Some(entry) = walk.next() {
         match entry {
+            Ok(e) if e.file_type().is_dir() && e.depth() > 0 && is_excluded(e.path()) => {
+                walk.skip_current_dir();
+                notes.push(SourceItem::SkippedPrefix {
+                    prefix: e.path().display().to_string(),
+                    reason: SkipReason::OwnOutput,
+                });
+            }
+            Ok(e) if !e.file_type().is_file() && !e.file_type().is_dir() => {
+                notes.push(SourceItem::Skipped {
+                    obj: object(e.path(), None),
+                    reason: SkipReason::NotRegularFile,
+                });
+            }
             Ok(e) if e.file_type().is_file() => {
                 let name = e.file_name().to_string_lossy();
                 if !looks_like_log_name(&name) {
@@ -44,6 +84,7 @@ pub fn plan(path: &Path, sel: &Selection, units: &mut Vec<Unit>, notes: &mut Vec
                     Err(err) => notes.push(SourceItem::Object {
                         obj: object(e.path(), None),
                         data: Err(SourceError::Io(err.into())),
+                        hold: Default::default(),
                     }),
                 }
             }
@@ -97,11 +138,37 @@ fn push_file(
     units.push(Unit::Local(obj));
 }
 
-/// Reads a local file, refusing one larger than `limit` before reading it.
+/// What a non-regular file is, for messages.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads a local file, refusing one larger than `limit` before reading it. The file is opened
+/// without blocking and checked to be a regular file, so a FIFO or device swapped in after
+/// listing cannot hang or flood the run.
 pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, SourceError> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(SourceError::NotRegularFile(file_kind(&meta.file_type())));
+    }
+    let len = meta.len();
     if len > limit {
         return Err(SourceError::TooLarge { size: len, limit });
     }
@@ -134,7 +201,7 @@ mod tests {
             ..Default::default()
         };
         let (mut units, mut notes) = (vec![], vec![]);
-        plan(dir.path(), &sel, &mut units, &mut notes);
+        plan(dir.path(), &sel, &[], &mut units, &mut notes);
         assert_eq!(units.len(), 1);
         let mut reasons: Vec<_> = notes
             .iter()
@@ -147,7 +214,7 @@ mod tests {
         assert_eq!(reasons, ["digest", "filtered", "insight", "not_log_file"]);
         // A missing path is reported, not fatal.
         let (mut u2, mut n2) = (vec![], vec![]);
-        plan(&dir.path().join("nope"), &sel, &mut u2, &mut n2);
+        plan(&dir.path().join("nope"), &sel, &[], &mut u2, &mut n2);
         assert!(matches!(n2[0], SourceItem::ListFailed { .. }));
     }
 

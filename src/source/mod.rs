@@ -283,6 +283,10 @@ pub enum SkipReason {
     /// `--state`: delivered on a day older than the ledger keeps for its delivery stream
     /// (an earlier run read that stream past it).
     BeforeLedger,
+    /// A FIFO, socket or device inside a scanned folder.
+    NotRegularFile,
+    /// The run's own `--out` or `--state` folder inside a scanned folder.
+    OwnOutput,
 }
 
 impl SkipReason {
@@ -295,6 +299,8 @@ impl SkipReason {
             SkipReason::OutsideWindow => "outside_window",
             SkipReason::Filtered => "filtered",
             SkipReason::NotLogFile => "not_log_file",
+            SkipReason::NotRegularFile => "not_regular_file",
+            SkipReason::OwnOutput => "own_output",
             SkipReason::AlreadyProcessed => "already_processed",
             SkipReason::BeforeLedger => "before_ledger",
         }
@@ -375,6 +381,11 @@ impl Unit {
     }
 }
 
+/// Bytes of objects read and not yet decoded, held from the fetcher's budget
+/// ([`fetch::FetchOptions::in_flight_bytes`]) until the decoder is done with them.
+#[derive(Debug, Default)]
+pub struct InFlight(pub Option<tokio::sync::OwnedSemaphorePermit>);
+
 /// What the source stage hands to the decoders, in delivery-day order.
 #[derive(Debug)]
 pub enum SourceItem {
@@ -384,6 +395,9 @@ pub enum SourceItem {
         obj: ObjectRef,
         /// Its bytes.
         data: Result<Vec<u8>, SourceError>,
+        /// The share of the in-flight byte budget its bytes hold, given back when dropped
+        /// (after decoding).
+        hold: InFlight,
     },
     /// An object that was listed but not read.
     Skipped {

@@ -9,11 +9,24 @@
 //! is capped by simd-json's depth limit. Parsing builds a simd-json tape in buffers that a
 //! [`Decoder`] reuses from object to object; events borrow their strings from it.
 
+mod budget;
+mod gunzip;
+mod salvage;
+
+pub use budget::{DECODE_FACTOR, MemoryBudget, Reservation};
+pub use gunzip::{gunzip_capped, gunzip_prefix, trailer_size};
+pub use salvage::Salvaged;
+
 use crate::error::DecodeError;
 use crate::event::Event;
 use simd_json::prelude::*;
 use simd_json::{Buffers, Tape};
-use std::io::Read;
+use std::sync::Arc;
+
+/// Buffers larger than this are given back after an object instead of being kept for the
+/// next one, so that what a decoder holds between objects stays small and the budget
+/// ([`MemoryBudget`]) accounts for the rest.
+const RETAIN: usize = 4 << 20;
 
 /// Limits applied to every object.
 #[derive(Clone, Copy, Debug)]
@@ -73,6 +86,7 @@ pub struct Decoder {
     buffers: Buffers,
     inflated: Vec<u8>,
     tape: Option<Tape<'static>>,
+    budget: Option<Arc<MemoryBudget>>,
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -85,12 +99,69 @@ impl Decoder {
             buffers: Buffers::with_max_depth(1 << 16, limits.max_depth),
             inflated: Vec::new(),
             tape: Some(Tape::null().reset()),
+            budget: None,
+        }
+    }
+
+    /// A decoder that reserves what each object costs from a shared budget first.
+    pub fn with_budget(limits: Limits, budget: Arc<MemoryBudget>) -> Self {
+        Decoder {
+            budget: Some(budget),
+            ..Decoder::new(limits)
+        }
+    }
+
+    fn reserve(&self, inflated: u64) -> Reservation {
+        match &self.budget {
+            Some(b) => b.reserve(inflated.saturating_mul(DECODE_FACTOR)),
+            None => Reservation::none(),
+        }
+    }
+
+    /// Inflates (or copies) `raw` into `out` under the budget. Returns the reservation that
+    /// covers decoding it and, for a damaged gzip stream, the damage (`out` then holds what
+    /// came before it).
+    fn fill(
+        &self,
+        raw: &[u8],
+        gzip: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(Reservation, Option<std::io::Error>), DecodeError> {
+        let cap = self.limits.max_decompressed;
+        if !gzip {
+            if raw.len() as u64 > cap {
+                return Err(DecodeError::TooLarge { limit: cap });
+            }
+            let res = self.reserve(raw.len() as u64);
+            out.clear();
+            out.reserve(raw.len() + simd_json::INPUT_PADDING);
+            out.extend_from_slice(raw);
+            return Ok((res, None));
+        }
+        // The trailer states the size of honest single-member objects: reserve that, and
+        // reserve the whole cap only for an object that turns out larger (several members, or
+        // a trailer that lies). A thread never waits while it holds a reservation.
+        let stated = trailer_size(raw).map_or(cap, |s| s.min(cap));
+        let res = self.reserve(stated);
+        match gunzip_prefix(raw, stated, out) {
+            Ok(damage) => Ok((res, damage)),
+            Err(DecodeError::TooLarge { .. }) if stated < cap => {
+                drop(res);
+                let res = self.reserve(cap);
+                let damage = gunzip_prefix(raw, cap, out)?;
+                Ok((res, damage))
+            }
+            Err(e) => Err(e),
         }
     }
 
     /// Decodes one object and calls `on_event` for every event in it, in order. The bytes
     /// are left as they are (parsing works on a copy in the decoder's own buffer), so the
     /// caller can decode them again.
+    ///
+    /// An object that does not parse as a whole is salvaged record by record (see
+    /// [`salvage`]); it is then read in part, with what was lost in
+    /// [`Decoded::partial_error`].
     pub fn decode<F>(&mut self, raw: &[u8], mut on_event: F) -> Result<Decoded, DecodeError>
     where
         F: FnMut(&Event<'_, '_>),
@@ -100,59 +171,18 @@ impl Decoder {
             return Err(DecodeError::Empty);
         }
         let gzip = raw.starts_with(&GZIP_MAGIC);
-        let mut inflated = std::mem::take(&mut self.inflated);
-        if gzip {
-            gunzip_capped(raw, self.limits.max_decompressed, &mut inflated)?;
-        } else {
-            if raw.len() as u64 > self.limits.max_decompressed {
-                return Err(DecodeError::TooLarge {
-                    limit: self.limits.max_decompressed,
-                });
-            }
-            inflated.clear();
-            inflated.reserve(raw.len() + simd_json::INPUT_PADDING);
-            inflated.extend_from_slice(raw);
+        let mut buf = std::mem::take(&mut self.inflated);
+        let result = self.decode_in(raw, gzip, &mut buf, &mut on_event);
+        // Keep small buffers for the next object; give large ones back.
+        buf.clear();
+        if buf.capacity() <= RETAIN {
+            self.inflated = buf;
         }
-        let gz_input = gzip.then_some(raw);
-        let buf: &mut Vec<u8> = &mut inflated;
-        let len = buf.len();
-        buf.resize(len + simd_json::INPUT_PADDING, 0);
-        let tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
-        let mut tape = tape.reset();
-        let depth = self.limits.max_depth;
-        let result = parse_buffer(
-            &mut buf[..],
-            len,
-            &mut self.buffers,
-            &mut tape,
-            depth,
-            &mut on_event,
-        );
-        self.tape = Some(tape.reset());
-        // Parsing unescapes strings in place, so a second attempt needs fresh bytes: for gzip
-        // input they are inflated again. Several whole documents back to back (a gzip of
-        // several members, each a complete file) are then read value by value.
-        let result = match result {
-            Err(DecodeError::Json(msg)) if gz_input.is_some() => {
-                let gz = gz_input.unwrap_or_default();
-                gunzip_capped(gz, self.limits.max_decompressed, buf)?;
-                let len2 = buf.len();
-                match split_values(&buf[..len2]).filter(|e| e.len() > 1) {
-                    Some(ends) => {
-                        buf.resize(len2 + simd_json::INPUT_PADDING, 0);
-                        parse_values(&mut buf[..], &ends, &mut self.buffers, depth, &mut on_event)
-                    }
-                    None => Err(DecodeError::Json(msg)),
-                }
-            }
-            other => other,
-        };
-        buf.truncate(0);
-        // Keep the buffer for the next object, unless it grew very large.
-        if inflated.capacity() <= 64 << 20 {
-            self.inflated = inflated;
+        let (len, (shape, records, invalid_records, partial_error)) = result?;
+        if len > RETAIN {
+            self.buffers = Buffers::with_max_depth(1 << 16, self.limits.max_depth);
+            self.tape = Some(Tape::null().reset());
         }
-        let (shape, records, invalid_records, partial_error) = result?;
         Ok(Decoded {
             compressed_bytes,
             uncompressed_bytes: len as u64,
@@ -163,26 +193,95 @@ impl Decoder {
             partial_error,
         })
     }
+
+    fn decode_in<F>(
+        &mut self,
+        raw: &[u8],
+        gzip: bool,
+        buf: &mut Vec<u8>,
+        on_event: &mut F,
+    ) -> Result<(usize, (Shape, u64, u64, Option<DecodeError>)), DecodeError>
+    where
+        F: FnMut(&Event<'_, '_>),
+    {
+        let (_reservation, damage) = self.fill(raw, gzip, buf)?;
+        let len = buf.len();
+        let depth = self.limits.max_depth;
+        if let Some(damage) = damage {
+            // A damaged gzip stream: what came before the damage, record by record.
+            let s = salvage::salvage(&buf[..len], &mut self.buffers, on_event);
+            if s.records == 0 {
+                return Err(DecodeError::Gzip(damage));
+            }
+            let cause = DecodeError::Gzip(damage);
+            return Ok((len, salvaged_result(s, Some(cause))));
+        }
+        buf.resize(len + simd_json::INPUT_PADDING, 0);
+        let tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+        let mut tape = tape.reset();
+        let result = parse_buffer(
+            &mut buf[..],
+            len,
+            &mut self.buffers,
+            &mut tape,
+            depth,
+            on_event,
+        );
+        self.tape = Some(tape.reset());
+        let msg = match result {
+            Err(DecodeError::Json(msg)) => msg,
+            other => return other.map(|r| (len, r)),
+        };
+        // Parsing unescapes strings in place, so a second attempt needs fresh bytes. Several
+        // whole documents back to back (a gzip of several members, each a complete file) are
+        // read value by value; anything else is salvaged record by record.
+        self.fill(raw, gzip, buf)?;
+        let len2 = buf.len();
+        if let Some(ends) = split_values(&buf[..len2]).filter(|e| e.len() > 1) {
+            buf.resize(len2 + simd_json::INPUT_PADDING, 0);
+            if let Ok(r) = parse_values(&mut buf[..], &ends, &mut self.buffers, depth, on_event) {
+                return Ok((len, r));
+            }
+            self.fill(raw, gzip, buf)?;
+        }
+        let s = salvage::salvage(&buf[..buf.len()], &mut self.buffers, on_event);
+        if s.records == 0 {
+            return Err(DecodeError::Json(msg));
+        }
+        Ok((len, salvaged_result(s, Some(DecodeError::Json(msg)))))
+    }
 }
 
-/// Inflates every gzip member of `raw` into `out`, refusing more than `limit` bytes.
-#[allow(clippy::disallowed_types)] // the one place a gzip decoder is allowed: it is capped
-pub fn gunzip_capped(raw: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    out.clear();
-    // ISIZE of the last member: a size hint (mod 2^32) that saves reallocations.
-    if raw.len() >= 18 {
-        let t = &raw[raw.len() - 4..];
-        let hint = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as u64;
-        let hint = hint.min(limit).min(raw.len() as u64 * 64);
-        out.reserve(hint as usize + simd_json::INPUT_PADDING);
-    }
-    let mut dec = flate2::read::MultiGzDecoder::new(raw).take(limit + 1);
-    dec.read_to_end(out).map_err(DecodeError::Gzip)?;
-    if out.len() as u64 > limit {
-        out.clear();
-        return Err(DecodeError::TooLarge { limit });
-    }
-    Ok(())
+/// The result of a salvaged object: a failure beside the records only when something was
+/// lost or invalid bytes were repaired; valid JSON with unusual values is read in full.
+fn salvaged_result(
+    s: Salvaged,
+    cause: Option<DecodeError>,
+) -> (Shape, u64, u64, Option<DecodeError>) {
+    let shape = if s.records_array {
+        Shape::Records
+    } else {
+        Shape::Array
+    };
+    let damaged = s.lost > 0 || s.repaired_invalid > 0 || s.truncated;
+    let partial = match cause {
+        Some(DecodeError::Gzip(e)) => Some(DecodeError::Salvaged {
+            code: "gzip",
+            cause: e.to_string(),
+            kept: s.records,
+            lost: s.lost,
+            repaired: s.repaired_invalid,
+        }),
+        Some(c) if damaged => Some(DecodeError::Salvaged {
+            code: c.code(),
+            cause: c.to_string(),
+            kept: s.records,
+            lost: s.lost,
+            repaired: s.repaired_invalid,
+        }),
+        _ => None,
+    };
+    (shape, s.records, s.invalid, partial)
 }
 
 type ParseResult = Result<(Shape, u64, u64, Option<DecodeError>), DecodeError>;
