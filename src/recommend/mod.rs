@@ -1,0 +1,177 @@
+//! Granted versus used: for every user and role, what it may do (the policy engine over the
+//! authorization details), what it did (CloudTrail through the event -> action mapping), and
+//! the least-privilege policy it should have instead.
+//!
+//! * [`PermissionRow`]s: one per principal and action that is granted or used
+//!   (`permissions.parquet`).
+//! * [`Plan`]s: per principal, the suggested policy documents (split to IAM's size limits), a
+//!   readable report, and the `unused-permissions` finding.
+//!
+//! "Used" means a call that passed authorization with its last use inside the window; refused
+//! calls are *denied attempts* (the permission the principal lacked), never use. An action
+//! that CloudTrail cannot show is *unobservable*, never *unused*: permission-only actions
+//! (`iam:PassRole`: no API call of that name exists) and data-event actions (S3 object calls,
+//! Lambda `Invoke`, DynamoDB items, SQS/SNS messages, Kinesis records) in an account whose
+//! trail delivered no data event of that service.
+//!
+//! The step, per principal of the authorization details ([`plan`]): sort its actions
+//! ([`observable`] says which CloudTrail cannot show), write its [`rows`], the documents
+//! ([`suggest`]) and the [`report`].
+
+mod observable;
+mod plan;
+mod report;
+mod rows;
+mod suggest;
+#[cfg(test)]
+mod tests;
+
+pub use observable::{data_event_source, unobservable_reason};
+pub use suggest::MANAGED_POLICY_LIMIT;
+
+use crate::finding::Partial;
+use crate::iam::details::Inventory;
+use crate::iam::engine::Engine;
+use crate::time::Window;
+use crate::usage::{PrincipalActions, Usage, principal_key};
+use plan::plan_principal;
+use rows::used_only_row;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// `permissions.parquet`: one row per principal and action that is granted or used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PermissionRow {
+    /// Account.
+    pub account: String,
+    /// Principal ARN.
+    pub principal: String,
+    /// `IAMUser`, `Role`, or the activity's principal type for principals not in the details.
+    pub principal_type: String,
+    /// `service:Action`.
+    pub action: String,
+    /// Service prefix.
+    pub service: String,
+    /// Access level (`Unknown` for actions not in the catalog).
+    pub access_level: String,
+    /// Granted by the principal's identity policies (after Deny, boundary, SCPs).
+    pub granted: bool,
+    /// Granted only under a condition.
+    pub conditional: bool,
+    /// Used in the window.
+    pub used: bool,
+    /// CloudTrail can show its use here.
+    pub observable: bool,
+    /// Calls that passed authorization (over the scan).
+    pub use_count: u64,
+    /// Calls refused for lack of permission.
+    pub denied_count: u64,
+    /// First allowed call.
+    pub first_used: Option<i64>,
+    /// Last allowed call.
+    pub last_used: Option<i64>,
+    /// The policies that grant it.
+    pub granted_by: Vec<String>,
+}
+
+/// One principal's suggestion.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Account.
+    pub account: String,
+    /// Principal ARN.
+    pub arn: String,
+    /// `user` or `role`.
+    pub kind: &'static str,
+    /// Name.
+    pub name: String,
+    /// Policy documents (several when one would exceed the size limit).
+    pub documents: Vec<Value>,
+    /// The readable report.
+    pub report: String,
+    /// The finding, when something is unused.
+    pub finding: Option<Partial>,
+}
+
+/// Everything the recommendation step needs.
+pub struct Inputs<'a> {
+    /// Authorization details.
+    pub inventory: Option<&'a Inventory>,
+    /// The run's usage.
+    pub usage: &'a Usage,
+    /// The window.
+    pub window: Option<Window>,
+    /// The policy engine (with the SCPs).
+    pub engine: Engine,
+}
+
+/// What the step produces.
+#[derive(Default)]
+pub struct Output {
+    /// `permissions.parquet` rows.
+    pub rows: Vec<PermissionRow>,
+    /// Per-principal suggestions (principals of the details only).
+    pub plans: Vec<Plan>,
+}
+
+/// Runs the step.
+pub fn run(mut inp: Inputs<'_>) -> Output {
+    let mut out = Output::default();
+    let usage = inp.usage;
+    // Usage by (account, kind, name) so that `role/service-role/x` and `role/x` meet.
+    let mut by_key: HashMap<(String, String, String), &Arc<str>> = HashMap::new();
+    for k in usage.actions.keys() {
+        if let Some(pk) = principal_key(k) {
+            by_key.insert(pk, k);
+        }
+    }
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    if let Some(inv) = inp.inventory {
+        for acct in inv.accounts.values() {
+            let grants = inp.engine.evaluate_account(acct);
+            for g in grants {
+                if acct
+                    .roles
+                    .iter()
+                    .any(|r| r.arn == g.principal_arn && r.is_service_linked())
+                {
+                    continue;
+                }
+                let used_key = principal_key(&g.principal_arn).and_then(|k| by_key.get(&k));
+                if let Some(k) = used_key {
+                    seen.insert(k);
+                }
+                let used = used_key.and_then(|k| usage.actions.get(*k));
+                let plan = plan_principal(&g, used, usage, inp.window, &mut out.rows);
+                out.plans.push(plan);
+            }
+        }
+    }
+    // Principals that acted but are not in the details: their use only.
+    let mut rest: Vec<(&Arc<str>, &PrincipalActions)> = usage
+        .actions
+        .iter()
+        .filter(|(k, _)| !seen.contains(&***k))
+        .collect();
+    rest.sort_by(|a, b| a.0.cmp(b.0));
+    for (arn, pa) in rest {
+        for (action, u) in &pa.actions {
+            out.rows.push(used_only_row(arn, pa, action, u, inp.window));
+        }
+    }
+    out
+}
+
+/// A file name for a principal (IAM names are `[\w+=,.@-]`; anything else becomes `_`).
+pub fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

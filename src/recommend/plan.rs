@@ -1,0 +1,214 @@
+//! One principal of the authorization details: its granted and used actions sorted into kept,
+//! unused and unobservable, its permission rows, the suggested documents, the report and the
+//! `unused-permissions` finding.
+
+use super::observable::unobservable_reason;
+use super::report::report;
+use super::rows::{in_window, used_only_row};
+use super::suggest::{build_documents, resources_by_action};
+use super::{PermissionRow, Plan, file_stem};
+use crate::detect::unused_permissions::INFO;
+use crate::finding::{Partial, Seed, Severity};
+use crate::iam::catalog::{AccessLevel, ActionId, catalog};
+use crate::iam::engine::{Grant, PrincipalKind};
+use crate::time::Window;
+use crate::usage::{ActionUse, PrincipalActions, Usage};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+fn risk_rank(level: AccessLevel) -> u8 {
+    match level.as_str() {
+        "Permissions management" => 0,
+        "Write" => 1,
+        "Tagging" => 2,
+        "Read" => 3,
+        _ => 4,
+    }
+}
+
+pub(super) fn plan_principal(
+    g: &Grant,
+    used: Option<&PrincipalActions>,
+    usage: &Usage,
+    window: Option<Window>,
+    rows: &mut Vec<PermissionRow>,
+) -> Plan {
+    let c = catalog();
+    let ptype = match g.kind {
+        PrincipalKind::User => "IAMUser",
+        PrincipalKind::Role => "Role",
+    };
+    // Used actions by catalog id (unknown names kept apart).
+    let mut used_ids: BTreeMap<ActionId, ActionUse> = BTreeMap::new();
+    let mut used_unknown: Vec<(&str, &ActionUse)> = Vec::new();
+    if let Some(pa) = used {
+        for (a, u) in &pa.actions {
+            match c.lookup(a) {
+                Some(id) => {
+                    used_ids.insert(id, *u);
+                }
+                None => used_unknown.push((a, u)),
+            }
+        }
+    }
+    let mut ids: BTreeSet<ActionId> = g.granted.iter().collect();
+    ids.extend(used_ids.keys().copied());
+    let mut keep: Vec<ActionId> = Vec::new(); // used in the window and granted
+    let mut unobservable_held: Vec<(ActionId, &'static str)> = Vec::new();
+    let mut unused: Vec<ActionId> = Vec::new();
+    let mut used_services: BTreeSet<&str> = BTreeSet::new();
+    for &id in &ids {
+        let a = c.get(id);
+        let granted = g.granted.contains(id);
+        let u = used_ids.get(&id);
+        let is_used = u.is_some_and(|u| u.count > 0 && in_window(window, u.last));
+        let why = unobservable_reason(id, &g.account, usage);
+        if granted {
+            if is_used {
+                keep.push(id);
+                used_services.insert(a.service);
+            } else if let Some(w) = why {
+                unobservable_held.push((id, w));
+            } else {
+                unused.push(id);
+            }
+        }
+        rows.push(PermissionRow {
+            account: g.account.clone(),
+            principal: g.principal_arn.clone(),
+            principal_type: ptype.to_string(),
+            action: a.full_name(),
+            service: a.service.to_string(),
+            access_level: a.access.as_str().to_string(),
+            granted,
+            conditional: g.conditional.contains(id),
+            used: is_used,
+            observable: why.is_none() || is_used,
+            use_count: u.map_or(0, |u| u.count),
+            denied_count: u.map_or(0, |u| u.denied),
+            first_used: u.and_then(|u| u.first),
+            last_used: u.and_then(|u| u.last),
+            granted_by: if granted {
+                g.granted_by(id).into_iter().map(str::to_string).collect()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    if let Some(pa) = used {
+        for (a, u) in &used_unknown {
+            rows.push(used_only_row(&g.principal_arn, pa, a, u, window));
+        }
+    }
+    // Unobservable actions are kept only in services the principal was seen using: a
+    // wholesale copy of every permission-only action of an admin would defeat the purpose.
+    let kept_unobservable: Vec<ActionId> = unobservable_held
+        .iter()
+        .filter(|(id, _)| used_services.contains(c.get(*id).service))
+        .map(|(id, _)| *id)
+        .collect();
+    let resources = resources_by_action(g, usage);
+    let documents = build_documents(g, &keep, &kept_unobservable, &resources);
+    let granted_n = g.granted.len();
+    let services: BTreeSet<&str> = g.granted.iter().map(|id| c.get(id).service).collect();
+    let unused_services: Vec<&str> = services
+        .iter()
+        .copied()
+        .filter(|s| !used_services.contains(s))
+        .collect();
+    unused.sort_by_key(|id| (risk_rank(c.get(*id).access), *id));
+    let report = report(
+        g,
+        granted_n,
+        services.len(),
+        &keep,
+        &unused,
+        &unobservable_held,
+        &kept_unobservable,
+        &unused_services,
+        window,
+    );
+    let finding = (!unused.is_empty()).then(|| {
+        let risky = unused
+            .iter()
+            .filter(|id| risk_rank(c.get(**id).access) <= 1)
+            .count();
+        let mut p = Partial::new(
+            &INFO,
+            Arc::from(g.principal_arn.as_str()),
+            Seed {
+                severity: if risky > 0 {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                title: format!(
+                    "{} {} in {} uses {} of {} granted actions ({} unused{})",
+                    if g.kind == PrincipalKind::User {
+                        "IAM user"
+                    } else {
+                        "Role"
+                    },
+                    g.name,
+                    g.account,
+                    keep.len(),
+                    granted_n,
+                    unused.len(),
+                    if risky > 0 {
+                        format!(", {risky} of them Write or Permissions management")
+                    } else {
+                        String::new()
+                    }
+                ),
+                account: g.account.clone(),
+                principal: g.principal_arn.clone(),
+                principal_type: ptype.into(),
+                access_key_id: None,
+                remediation: format!(
+                    "Replace the policies of {} with policies/{}/{}/{}.json (review the report beside it), then remove the old grants: {}.",
+                    g.name,
+                    g.account,
+                    g.kind.as_str().to_ascii_lowercase(),
+                    file_stem(&g.name),
+                    g.sources
+                        .iter()
+                        .map(|s| s.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        );
+        p.count = keep.len() as u64;
+        p.evidence("granted_actions", &granted_n.to_string())
+            .evidence("used_actions", &keep.len().to_string())
+            .evidence("unused_actions", &unused.len().to_string())
+            .evidence("unobservable_actions", &unobservable_held.len().to_string());
+        for s in &unused_services {
+            p.evidence("unused_services", s);
+        }
+        // Evidence values are kept sorted: a rank prefix keeps the riskiest first.
+        for (i, id) in unused.iter().take(25).enumerate() {
+            let a = c.get(*id);
+            p.evidence(
+                "riskiest_unused",
+                &format!("{:02} {a} ({})", i + 1, a.access.as_str()),
+            );
+        }
+        for u in &g.unknown_policies {
+            p.evidence("not_evaluated", u);
+        }
+        p
+    });
+    Plan {
+        account: g.account.clone(),
+        arn: g.principal_arn.clone(),
+        kind: match g.kind {
+            PrincipalKind::User => "user",
+            PrincipalKind::Role => "role",
+        },
+        name: g.name.clone(),
+        documents,
+        report,
+        finding,
+    }
+}
