@@ -16,8 +16,17 @@ pub const DECODE_FACTOR: u64 = 5;
 #[derive(Debug)]
 pub struct MemoryBudget {
     total: u64,
-    used: Mutex<u64>,
+    state: Mutex<State>,
     freed: Condvar,
+}
+
+/// Bytes in use, and the ticket queue that grants reservations in arrival order (so a large
+/// one is not starved by a stream of small ones).
+#[derive(Debug, Default)]
+struct State {
+    used: u64,
+    next_ticket: u64,
+    serving: u64,
 }
 
 impl MemoryBudget {
@@ -25,7 +34,7 @@ impl MemoryBudget {
     pub fn new(total: u64) -> Arc<Self> {
         Arc::new(MemoryBudget {
             total: total.max(1),
-            used: Mutex::new(0),
+            state: Mutex::new(State::default()),
             freed: Condvar::new(),
         })
     }
@@ -35,14 +44,20 @@ impl MemoryBudget {
         self.total
     }
 
-    /// Reserves `n` bytes (at most the whole budget), waiting until they are free.
+    /// Reserves `n` bytes (at most the whole budget), waiting until they are free and every
+    /// earlier request was granted.
     pub fn reserve(self: &Arc<Self>, n: u64) -> Reservation {
         let n = n.min(self.total);
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        while *used + n > self.total {
-            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        while st.serving != ticket || st.used + n > self.total {
+            st = self.freed.wait(st).unwrap_or_else(|e| e.into_inner());
         }
-        *used += n;
+        st.serving += 1;
+        st.used += n;
+        // The next in line may fit too.
+        self.freed.notify_all();
         Reservation {
             budget: Some(self.clone()),
             n,
@@ -51,7 +66,7 @@ impl MemoryBudget {
 
     /// Bytes reserved now.
     pub fn used(&self) -> u64 {
-        *self.used.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).used
     }
 }
 
@@ -72,8 +87,8 @@ impl Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         if let Some(b) = self.budget.take() {
-            let mut used = b.used.lock().unwrap_or_else(|e| e.into_inner());
-            *used -= self.n;
+            let mut st = b.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.used -= self.n;
             b.freed.notify_all();
         }
     }

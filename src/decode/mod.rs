@@ -155,6 +155,18 @@ impl Decoder {
         }
     }
 
+    /// Inflates (or copies) `raw` again into `out`, under the reservation an earlier
+    /// [`Decoder::fill`] of the same bytes took (it covers the same size).
+    fn refill(&self, raw: &[u8], gzip: bool, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        if gzip {
+            gunzip_prefix(raw, self.limits.max_decompressed, out).map(|_| ())
+        } else {
+            out.clear();
+            out.extend_from_slice(raw);
+            Ok(())
+        }
+    }
+
     /// Decodes one object and calls `on_event` for every event in it, in order. The bytes
     /// are left as they are (parsing works on a copy in the decoder's own buffer), so the
     /// caller can decode them again.
@@ -235,14 +247,14 @@ impl Decoder {
         // Parsing unescapes strings in place, so a second attempt needs fresh bytes. Several
         // whole documents back to back (a gzip of several members, each a complete file) are
         // read value by value; anything else is salvaged record by record.
-        self.fill(raw, gzip, buf)?;
+        self.refill(raw, gzip, buf)?;
         let len2 = buf.len();
         if let Some(ends) = split_values(&buf[..len2]).filter(|e| e.len() > 1) {
             buf.resize(len2 + simd_json::INPUT_PADDING, 0);
             if let Ok(r) = parse_values(&mut buf[..], &ends, &mut self.buffers, depth, on_event) {
                 return Ok((len, r));
             }
-            self.fill(raw, gzip, buf)?;
+            self.refill(raw, gzip, buf)?;
         }
         let s = salvage::salvage(&buf[..buf.len()], &mut self.buffers, on_event);
         if s.records == 0 {
@@ -263,7 +275,9 @@ fn salvaged_result(
     } else {
         Shape::Array
     };
-    let damaged = s.lost > 0 || s.repaired_invalid > 0 || s.truncated;
+    // Valid JSON that the fast parser refused only for its values (every record read, some
+    // after a repair of numbers or surrogates) is read in full; anything else is damage.
+    let damaged = s.lost > 0 || s.repaired_invalid > 0 || s.truncated || s.repaired == 0;
     let partial = match cause {
         Some(DecodeError::Gzip(e)) => Some(DecodeError::Salvaged {
             code: "gzip",

@@ -223,7 +223,12 @@ impl RunSummary {
         }
         s.push_str(&self.findings_table);
         for f in self.failed.iter().take(10) {
-            s.push_str(&format!("  FAILED {}: {} ({})\n", f.path, f.error, f.kind));
+            s.push_str(&format!(
+                "  FAILED {}: {} ({})\n",
+                super::text::escape(&f.path),
+                super::text::escape(&f.error),
+                f.kind
+            ));
         }
         if self.failed.len() > 10 {
             s.push_str(&format!(

@@ -24,10 +24,46 @@ pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Writes `CURRENT` through `CURRENT.tmp` (fsync, rename, fsync of the folder).
+/// Options that never follow a symbolic link at the last component (`O_NOFOLLOW`): a link
+/// planted in the state folder makes the open fail instead of writing or reading its target.
+fn no_follow() -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    o
+}
+
+/// Why an open of a state file failed, saying so plainly when it is a symbolic link.
+fn open_error(path: &Path, e: std::io::Error, what: &str) -> anyhow::Error {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        anyhow::anyhow!(
+            "{} is a symbolic link: refusing to follow it (remove it; a state folder holds no links)",
+            path.display()
+        )
+    } else {
+        anyhow::Error::new(e).context(format!("{what} {}", path.display()))
+    }
+}
+
+/// Writes `CURRENT` through `CURRENT.tmp` (fsync, rename, fsync of the folder). A leftover
+/// `CURRENT.tmp` (file or link) is removed first and the new one is created new, without
+/// following links.
 pub(super) fn write_pointer(dir: &Path, text: &str) -> anyhow::Result<()> {
     let tmp = dir.join(CURRENT_TMP);
-    let mut f = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing {}", tmp.display())),
+    }
+    let mut f = no_follow()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| open_error(&tmp, e, "writing"))?;
     f.write_all(format!("{text}\n").as_bytes())
         .and_then(|_| f.sync_all())
         .with_context(|| format!("writing {}", tmp.display()))?;
@@ -52,13 +88,19 @@ fn parse_gen(name: &str) -> Option<u64> {
 /// process ends however it ends, so a killed run leaves no stale lock).
 pub(super) fn lock(dir: &Path) -> anyhow::Result<File> {
     let path = dir.join(LOCK);
-    let mut f = std::fs::OpenOptions::new()
+    let mut f = no_follow()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+        .map_err(|e| open_error(&path, e, "opening"))?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        bail!(
+            "{} is not a regular file: refusing to use it as the lock",
+            path.display()
+        );
+    }
     match f.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -89,7 +131,17 @@ pub(super) fn lock(dir: &Path) -> anyhow::Result<File> {
 /// error naming the file.
 pub(super) fn read_current(dir: &Path) -> anyhow::Result<u64> {
     let cur_path = dir.join(CURRENT);
-    let generation = match std::fs::read(&cur_path) {
+    let read = no_follow().read(true).open(&cur_path).and_then(|mut f| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        // A pointer is a few bytes: read no more than a page of whatever is there.
+        Read::by_ref(&mut f).take(4096).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    let generation = match read {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(open_error(&cur_path, e, "reading"));
+        }
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
             match text.trim() {
@@ -143,7 +195,8 @@ pub(super) fn clean_leftovers(dir: &Path, generation: u64) -> anyhow::Result<Vec
         if !stale {
             continue;
         }
-        let r = if path.is_dir() {
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let r = if is_dir {
             std::fs::remove_dir_all(&path)
         } else {
             std::fs::remove_file(&path)
@@ -158,7 +211,9 @@ pub(super) fn clean_leftovers(dir: &Path, generation: u64) -> anyhow::Result<Vec
 /// Creates the folder of generation `n` (removing a leftover of that name first).
 pub(super) fn create_generation(dir: &Path, n: u64) -> anyhow::Result<PathBuf> {
     let gdir = dir.join(gen_name(n));
-    if gdir.exists() {
+    if std::fs::symlink_metadata(&gdir).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(&gdir).with_context(|| format!("removing {}", gdir.display()))?;
+    } else if gdir.exists() {
         std::fs::remove_dir_all(&gdir)
             .with_context(|| format!("removing leftover {}", gdir.display()))?;
     }

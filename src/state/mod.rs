@@ -210,7 +210,14 @@ impl State {
         let (ledger, newest) = ledger::cut(self.ledger, self.added);
         // Event IDs: of the days objects still to come can hold.
         let ids = ledger::event_ids_to_keep(dedup, &newest);
-        let next = self.generation + 1;
+        let Some(next) = self.generation.checked_add(1) else {
+            anyhow::bail!(
+                "{}: the current generation gen-{} is the last one a 64-bit counter holds \
+                 (a planted or damaged folder); start afresh with an empty --state folder",
+                self.dir.display(),
+                self.generation
+            );
+        };
         let gdir = create_generation(&self.dir, next)?;
         let mut files = BTreeMap::new();
         let mut put = |name: &str, r: anyhow::Result<u64>| -> anyhow::Result<()> {

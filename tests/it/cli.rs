@@ -661,7 +661,8 @@ fn bad_inputs_are_named_and_everything_readable_is_counted() {
     let expected = [
         ("tests/fixtures/bad/truncated.json.gz", "gzip", false),
         ("tests/fixtures/bad/garbage.json.gz", "json", false),
-        ("tests/fixtures/bad/broken.json", "json", false),
+        // Salvaged: its first record is whole and read, the broken one is lost.
+        ("tests/fixtures/bad/broken.json", "json", true),
         ("tests/fixtures/bad/no-records.json", "no_records", false),
         (
             "tests/fixtures/bad/records-not-array.json",
@@ -697,10 +698,11 @@ fn bad_inputs_are_named_and_everything_readable_is_counted() {
     }
     assert_eq!(num(sm, "objects_failed"), 10);
     assert_eq!(num(sm, "exit_code"), EXIT_PARTIAL as u64);
-    // The good file (5 events) and 3 of the 4 lines of bad-lines.jsonl.
-    assert_eq!(num(sm, "objects_read"), 2);
-    assert_eq!(num(sm, "records_read"), 8);
-    assert_eq!(num(sm, "events"), 8);
+    // The good file (5 events), 3 of the 4 lines of bad-lines.jsonl, and the whole first
+    // record of broken.json (salvaged).
+    assert_eq!(num(sm, "objects_read"), 3);
+    assert_eq!(num(sm, "records_read"), 9);
+    assert_eq!(num(sm, "events"), 9);
     let rows = activity_rows(sc.out.path());
     let alice_iam: Vec<&str> = rows
         .iter()
