@@ -424,18 +424,7 @@ fn plan_principal(
                 principal: g.principal_arn.clone(),
                 principal_type: ptype.into(),
                 access_key_id: None,
-                remediation: format!(
-                    "Replace the policies of {} with policies/{}/{}/{}.json (review the report beside it), then remove the old grants: {}.",
-                    g.name,
-                    g.account,
-                    g.kind.as_str().to_ascii_lowercase(),
-                    file_stem(&g.name),
-                    g.sources
-                        .iter()
-                        .map(|s| s.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                remediation: remediation(g, documents.len()),
             },
         );
         p.count = keep.len() as u64;
@@ -473,17 +462,33 @@ fn plan_principal(
     }
 }
 
-/// A file name for a principal (IAM names are `[\w+=,.@-]`; anything else becomes `_`).
-pub fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+/// The `unused-permissions` fix: the files [`crate::output::policies::write`] really writes for
+/// this principal (the suggested documents, or only the report when it used nothing).
+fn remediation(g: &Grant, documents: usize) -> String {
+    let kind = match g.kind {
+        PrincipalKind::User => "user",
+        PrincipalKind::Role => "role",
+    };
+    let (docs, report) =
+        crate::output::policies::relative_files(&g.account, kind, &g.name, documents);
+    let sources = g
+        .sources
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if docs.is_empty() {
+        format!(
+            "{} used none of its granted actions in the window: review {report}, then remove the old grants: {sources}.",
+            g.name
+        )
+    } else {
+        format!(
+            "Replace the policies of {} with {} (review {report} first), then remove the old grants: {sources}.",
+            g.name,
+            docs.join(" and ")
+        )
+    }
 }
 
 /// The resources the principal's calls touched, by action: from every API call that maps to

@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod paths;
 mod queries;
 mod rules;
 mod s3;
