@@ -26,6 +26,7 @@ pub mod finding;
 pub mod iam;
 pub mod outcome;
 pub mod output;
+pub mod paths;
 pub mod pipeline;
 pub mod progress;
 pub mod recommend;

@@ -62,8 +62,7 @@ pub struct ActivityWriter {
 impl ActivityWriter {
     /// Starts writing `path` (under a temporary name until [`ActivityWriter::finish`]).
     pub fn create(path: &Path) -> Result<Self, parquet::errors::ParquetError> {
-        let tmp = super::temp_path(path);
-        let file = File::create(&tmp)?;
+        let (file, tmp) = super::create_temp(path)?;
         let writer = ArrowWriter::try_new(file, schema(), Some(properties()))?;
         Ok(ActivityWriter {
             writer,

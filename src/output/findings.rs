@@ -179,8 +179,7 @@ pub fn write_parquet(path: &Path, findings: &[Finding]) -> anyhow::Result<()> {
         s(|f| &f.remediation),
     ];
     let batch = RecordBatch::try_new(schema(), cols)?;
-    let tmp = super::temp_path(path);
-    let file = std::fs::File::create(&tmp)?;
+    let (file, tmp) = super::create_temp(path)?;
     let mut w = parquet::arrow::ArrowWriter::try_new(
         file,
         schema(),

@@ -35,8 +35,7 @@ pub fn schema() -> SchemaRef {
 
 /// Writes the rows (atomically: a temporary file renamed into place).
 pub fn write(path: &Path, rows: &[PermissionRow]) -> anyhow::Result<()> {
-    let tmp = super::temp_path(path);
-    let file = std::fs::File::create(&tmp)?;
+    let (file, tmp) = super::create_temp(path)?;
     let mut w = parquet::arrow::ArrowWriter::try_new(
         file,
         schema(),

@@ -133,6 +133,9 @@ pub struct RunSummary {
     pub permission_rows: u64,
     /// Policy documents written under `policies/`.
     pub policies_written: u64,
+    /// Entities of `--iam-details` left out because IAM could not have produced them (a bad
+    /// account, name, path or ARN), each with its file and why.
+    pub inventory_rejected: Vec<crate::iam::details::Rejected>,
     /// Selected rules that could not run, with why (a missing input).
     pub rules_not_run: Vec<crate::detect::posture::NotRun>,
     /// The period "unused" was judged over (`--window`), when an end could be found.
@@ -219,6 +222,12 @@ impl RunSummary {
                 st.ledger_objects,
                 st.usage_rows,
                 st.aged_out.actions
+            ));
+        }
+        if !self.inventory_rejected.is_empty() {
+            s.push_str(&format!(
+                "  inventory: {} entities of --iam-details left out (not as IAM writes them): see inventory_rejected in summary.json\n",
+                self.inventory_rejected.len()
             ));
         }
         s.push_str(&self.findings_table);

@@ -97,6 +97,9 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     crate::output::permissions::write(&ppath, &judged.rows)
         .with_context(|| format!("writing {}", ppath.display()))?;
     sum.permission_rows = judged.rows.len() as u64;
+    if let Some(inv) = &inputs.inventory {
+        sum.inventory_rejected = inv.rejected.clone();
+    }
     if inputs.inventory.is_some() {
         sum.policies_written = crate::output::policies::write(&cfg.out_dir, &judged.plans)?;
     }

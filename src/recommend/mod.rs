@@ -162,16 +162,3 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
     }
     out
 }
-
-/// A file name for a principal (IAM names are `[\w+=,.@-]`; anything else becomes `_`).
-pub fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}

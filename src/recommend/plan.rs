@@ -6,7 +6,7 @@ use super::observable::unobservable_reason;
 use super::report::report;
 use super::rows::{in_window, used_only_row};
 use super::suggest::{build_documents, resources_by_action};
-use super::{PermissionRow, Plan, file_stem};
+use super::{PermissionRow, Plan};
 use crate::detect::unused_permissions::INFO;
 use crate::finding::{Partial, Seed, Severity};
 use crate::iam::catalog::{AccessLevel, ActionId, catalog};
@@ -164,18 +164,7 @@ pub(super) fn plan_principal(
                 principal: g.principal_arn.clone(),
                 principal_type: ptype.into(),
                 access_key_id: None,
-                remediation: format!(
-                    "Replace the policies of {} with policies/{}/{}/{}.json (review the report beside it), then remove the old grants: {}.",
-                    g.name,
-                    g.account,
-                    g.kind.as_str().to_ascii_lowercase(),
-                    file_stem(&g.name),
-                    g.sources
-                        .iter()
-                        .map(|s| s.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                remediation: remediation(g, documents.len()),
             },
         );
         p.count = keep.len() as u64;
@@ -210,5 +199,33 @@ pub(super) fn plan_principal(
         documents,
         report,
         finding,
+    }
+}
+
+/// The `unused-permissions` fix: the files [`crate::output::policies::write`] really writes for
+/// this principal (the suggested documents, or only the report when it used nothing).
+fn remediation(g: &Grant, documents: usize) -> String {
+    let kind = match g.kind {
+        PrincipalKind::User => "user",
+        PrincipalKind::Role => "role",
+    };
+    let (docs, report) = crate::paths::relative_files(&g.account, kind, &g.name, documents);
+    let sources = g
+        .sources
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if docs.is_empty() {
+        format!(
+            "{} used none of its granted actions in the window: review {report}, then remove the old grants: {sources}.",
+            g.name
+        )
+    } else {
+        format!(
+            "Replace the policies of {} with {} (review {report} first), then remove the old grants: {sources}.",
+            g.name,
+            docs.join(" and ")
+        )
     }
 }

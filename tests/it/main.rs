@@ -6,6 +6,7 @@
 mod cli;
 mod common;
 mod hostile;
+mod paths;
 mod queries;
 mod rules;
 mod s3;

@@ -1,6 +1,8 @@
 //! Loading: [`Inventory::load`] and friends read files, place each page under its accounts
 //! (AWS managed policies and pages that name no account included), deduplicate entities by ARN
-//! and build one [`AccountDetails`] per account.
+//! and build one [`AccountDetails`] per account. Every entity is checked first
+//! ([`super::validate`]): one that IAM could not have produced is left out and named in
+//! [`Inventory::rejected`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 use super::model::{AccountDetails, DetailsError, Group, Inventory, ManagedPolicy, Role, User};
 use super::pages::{Page, parse_page, split_documents};
 use super::parse::{Arn, Ctx};
+use super::validate::Rejected;
 
 impl Inventory {
     /// Reads and merges the given files (pages of one or more accounts).
@@ -102,6 +105,7 @@ struct Orphan {
 struct Builder {
     accounts: BTreeMap<String, AccountBuilder>,
     orphans: Vec<Orphan>,
+    rejected: Vec<Rejected>,
 }
 
 impl Builder {
@@ -114,7 +118,10 @@ impl Builder {
                 file,
                 document: several.then_some(i + 1),
             };
-            pages.push(parse_page(v, ctx)?);
+            let mut page = parse_page(v, ctx)?;
+            // Before the page's accounts are read: a rejected entity names none.
+            super::validate::screen(&mut page, file, &mut self.rejected);
+            pages.push(page);
         }
         // Each page's accounts; a page naming none takes the nearest one before it, else after.
         let own: Vec<Vec<String>> = pages
@@ -186,6 +193,7 @@ impl Builder {
     }
 
     fn finish(mut self) -> Result<Inventory, DetailsError> {
+        super::validate::report(&mut self.rejected);
         let orphans = std::mem::take(&mut self.orphans);
         for o in orphans {
             let only = (self.accounts.len() == 1)
@@ -224,6 +232,7 @@ impl Builder {
                 .into_iter()
                 .map(|(id, b)| (id.clone(), b.finish(id)))
                 .collect(),
+            rejected: self.rejected,
         })
     }
 }

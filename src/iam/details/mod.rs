@@ -18,6 +18,10 @@
 //! other entities of their page; a page that holds nothing else takes the account of the nearest
 //! page before it in the same file (after it, if none is before), or the only account loaded.
 //!
+//! Every user, group, role and managed policy is checked against IAM's rules for names, paths
+//! and ARNs first (`validate.rs`): one that fails is left out and named in
+//! [`Inventory::rejected`], and the rest are read as usual.
+//!
 //! Policy documents are kept as decoded [`serde_json::Value`] objects; [`super::policy`] parses
 //! them. Times are epoch milliseconds (UTC).
 //!
@@ -31,6 +35,7 @@ mod model;
 mod pages;
 mod parse;
 mod resolve;
+mod validate;
 
 pub(crate) use model::split_arn;
 pub use model::{
@@ -38,6 +43,7 @@ pub use model::{
     PolicySource, PolicyVersion, Role, SourceKind, User, is_aws_managed_arn,
 };
 pub(crate) use parse::parse_aws_time;
+pub use validate::{PARTITIONS, Rejected};
 
 #[cfg(test)]
 mod tests;

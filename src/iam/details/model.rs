@@ -79,6 +79,9 @@ fn doc_prefix(document: &Option<usize>) -> String {
 pub struct Inventory {
     /// Account id -> its details.
     pub accounts: BTreeMap<String, AccountDetails>,
+    /// The entities left out because IAM could not have produced them (a bad name, path,
+    /// account or ARN), in the order read.
+    pub rejected: Vec<super::validate::Rejected>,
 }
 
 /// The users, groups, roles and managed policies of one account.
