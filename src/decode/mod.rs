@@ -212,7 +212,7 @@ impl Decoder {
         gzip: bool,
         buf: &mut Vec<u8>,
         on_event: &mut F,
-    ) -> Result<(usize, (Shape, u64, u64, Option<DecodeError>)), DecodeError>
+    ) -> Result<(usize, Parsed), DecodeError>
     where
         F: FnMut(&Event<'_, '_>),
     {
@@ -298,7 +298,10 @@ fn salvaged_result(
     (shape, s.records, s.invalid, partial)
 }
 
-type ParseResult = Result<(Shape, u64, u64, Option<DecodeError>), DecodeError>;
+/// What parsing gave: the shape, records handed on, invalid records, and a problem that still
+/// let part of the object be read.
+type Parsed = (Shape, u64, u64, Option<DecodeError>);
+type ParseResult = Result<Parsed, DecodeError>;
 
 fn json_err(e: simd_json::Error, depth: usize) -> DecodeError {
     if matches!(e.error(), simd_json::ErrorType::DepthLimitExceeded) {
