@@ -4,6 +4,7 @@
 
 use crate::event::Event;
 pub use crate::event_id::EventId;
+use crate::time::{max_opt, min_opt};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -213,17 +214,15 @@ impl Partial {
 
     /// Widens first/last to include `t`.
     pub fn seen(&mut self, t: i64) -> &mut Self {
-        self.first = Some(self.first.map_or(t, |f| f.min(t)));
-        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        self.first = min_opt(self.first, Some(t));
+        self.last = max_opt(self.last, Some(t));
         self
     }
 
     pub(crate) fn record(&mut self, e: &Event<'_, '_>, region: &str) {
         self.count += 1;
-        if let Some(t) = e.time_ms {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        }
+        self.first = min_opt(self.first, e.time_ms);
+        self.last = max_opt(self.last, e.time_ms);
         if let Some(id) = e.event_id {
             let t = e.time_ms.unwrap_or(i64::MAX);
             let full = self.event_ids.len() >= MAX_EVENT_IDS;
@@ -251,14 +250,8 @@ impl Partial {
     pub fn merge(&mut self, o: Partial) {
         self.severity = self.severity.max(o.severity);
         self.count += o.count;
-        self.first = match (self.first, o.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last = match (self.last, o.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
         self.event_ids.extend(o.event_ids);
         while self.event_ids.len() > MAX_EVENT_IDS {
             self.event_ids.pop_last();

@@ -23,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod event_id;
 pub mod finding;
+pub mod glob;
 pub mod iam;
 pub mod outcome;
 pub mod output;

@@ -21,6 +21,22 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The earlier of two optional times (`None` is "not seen", not "earliest").
+pub fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// The later of two optional times.
+pub fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
 /// The day (days since the epoch) of a time in epoch milliseconds.
 pub fn day_of(ms: i64) -> i32 {
     ms.div_euclid(DAY_MS) as i32

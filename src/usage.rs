@@ -12,6 +12,7 @@
 
 use crate::activity::Row;
 use crate::event::Event;
+use crate::time::{max_opt, min_opt};
 use ahash::HashMap;
 use std::collections::BTreeMap;
 
@@ -325,19 +326,6 @@ pub struct ActionUse {
     pub denied_first: Option<i64>,
     /// See `denied_first`.
     pub denied_last: Option<i64>,
-}
-
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
-}
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, y) => x.or(y),
-    }
 }
 
 /// A principal's use of IAM actions, with its account and type.

@@ -153,42 +153,9 @@ pub(crate) fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-/// Case-insensitive IAM glob match: `*` matches any run (including empty), `?` exactly one
-/// character. Linear backtracking on the last `*`, so no exponential blow-up.
+/// Case-insensitive IAM glob match (actions and service prefixes): [`crate::glob::matches`].
 pub(crate) fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() {
-            match pattern[p] {
-                b'*' => {
-                    star = Some((p, t));
-                    p += 1;
-                    continue;
-                }
-                b'?' => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                c if c.eq_ignore_ascii_case(&text[t]) => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        match star {
-            Some((sp, st)) => {
-                p = sp + 1;
-                t = st + 1;
-                star = Some((sp, st + 1));
-            }
-            None => return false,
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
+    crate::glob::matches(pattern, text, crate::glob::Case::Insensitive)
 }
 
 fn has_wildcard(s: &str) -> bool {

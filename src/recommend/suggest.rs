@@ -37,16 +37,9 @@ pub(super) fn resources_by_action(
     out
 }
 
+/// Case-sensitive ARN glob (ARNs are case-sensitive): [`crate::glob::matches_str`].
 pub(super) fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some((b'*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            Some((b'?', rest)) => !t.is_empty() && go(rest, &t[1..]),
-            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
+    crate::glob::matches_str(pattern, text, crate::glob::Case::Sensitive)
 }
 
 /// Generalizes touched ARNs: S3 objects as `bucket/*`, the region as `*` when the same

@@ -3,7 +3,6 @@
 //! parsers.
 
 use chrono::{DateTime, NaiveDateTime};
-use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 use crate::time::parse_event_time;
@@ -230,22 +229,12 @@ pub(super) struct Arn {
     pub(super) account: String,
 }
 
-/// Decodes a policy document given as an object, a JSON string or a URL-encoded JSON string.
+/// Decodes a policy document given as an object, a JSON string or a URL-encoded JSON string
+/// ([`crate::iam::policy::decode_document`]).
 fn decode_document(v: Value) -> Result<Value, String> {
     let doc = match v {
         Value::Object(_) => return Ok(v),
-        Value::String(s) => {
-            let t = s.trim_start();
-            if t.starts_with('{') {
-                serde_json::from_str::<Value>(t).map_err(|e| format!("not valid JSON: {e}"))?
-            } else {
-                let decoded = percent_decode_str(t)
-                    .decode_utf8()
-                    .map_err(|e| format!("not UTF-8 after URL-decoding: {e}"))?;
-                serde_json::from_str::<Value>(&decoded)
-                    .map_err(|e| format!("not valid JSON after URL-decoding: {e}"))?
-            }
-        }
+        Value::String(s) => crate::iam::policy::decode_document(&s).map_err(|e| e.to_string())?,
         other => {
             return Err(format!(
                 "expected a policy document (an object or a string), found {}",

@@ -496,7 +496,7 @@ fn bad_document_errors_name_the_path() {
     assert!(
         e.starts_with(
             "iam-details.json: UserDetailList[1].UserPolicyList[0].PolicyDocument: \
-             not valid JSON after URL-decoding: "
+             not a JSON document: "
         ),
         "{e}"
     );
@@ -514,7 +514,7 @@ fn bad_document_errors_name_the_path() {
         br#"{"RoleDetailList":[{"RoleName":"r","Arn":"arn:aws:iam::1:role/r","AssumeRolePolicyDocument":"{\"Statement\": ["}]}"#,
     );
     assert!(
-        e.starts_with("x.json: RoleDetailList[0].AssumeRolePolicyDocument: not valid JSON: "),
+        e.starts_with("x.json: RoleDetailList[0].AssumeRolePolicyDocument: not a JSON document: "),
         "{e}"
     );
     let e = err(
@@ -526,7 +526,7 @@ fn bad_document_errors_name_the_path() {
         "x.json",
         br#"{"RoleDetailList":[{"RoleName":"r","Arn":"arn:aws:iam::1:role/r","AssumeRolePolicyDocument":"%FF%FE"}]}"#,
     );
-    assert!(e.contains("not UTF-8 after URL-decoding"), "{e}");
+    assert!(e.contains("does not decode to UTF-8"), "{e}");
     let e = err(
         "x.json",
         br#"{"Policies":[{"Arn":"arn:aws:iam::1:policy/p","PolicyVersionList":[{"Document":42}]}]}"#,

@@ -49,14 +49,7 @@ impl Engine {
 
     /// The catalog actions an IAM action pattern matches (cached per pattern; patterns differing
     /// only in case share an entry).
-    pub fn expand(&mut self, pattern: &str) -> &ActionSet {
-        let key = pattern.to_ascii_lowercase();
-        self.patterns
-            .entry(key)
-            .or_insert_with(|| Arc::new(catalog().expand(pattern).into_iter().collect()))
-    }
-
-    fn expand_arc(&mut self, pattern: &str) -> Arc<ActionSet> {
+    pub fn expand(&mut self, pattern: &str) -> Arc<ActionSet> {
         let key = pattern.to_ascii_lowercase();
         Arc::clone(
             self.patterns
@@ -70,7 +63,7 @@ impl Engine {
         let mut set = ActionSet::new();
         if let Some(m) = &st.action {
             for p in m.value() {
-                let s = self.expand_arc(p);
+                let s = self.expand(p);
                 set.union_with(&s);
             }
             if m.is_not() {

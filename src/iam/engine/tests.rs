@@ -31,7 +31,7 @@ fn expected(keep: impl Fn(&str, &str) -> bool) -> BTreeSet<String> {
         .collect()
 }
 
-fn names(s: &ActionSet) -> BTreeSet<String> {
+fn names(s: impl std::ops::Deref<Target = ActionSet>) -> BTreeSet<String> {
     s.names().into_iter().collect()
 }
 

@@ -14,18 +14,17 @@ fn invalid(at: impl Into<String>, reason: impl Into<String>) -> PolicyError {
 }
 
 /// Decodes a policy document given as text: plain JSON, or URL-encoded JSON (`%7B...`, as the
-/// raw IAM API returns documents; `+` is a space there). A JSON string holding a document (a
-/// document encoded twice) is unwrapped once.
+/// raw IAM API returns documents). The encoding is RFC 3986 percent-encoding, decoded as the
+/// AWS CLI decodes it (`urllib.parse.unquote`): a `+` stays a `+` (a condition value such as
+/// `alice+ops@example.com` keeps it). A JSON string holding a document (a document encoded
+/// twice) is unwrapped once. The one decoder of policy documents: the authorization-details
+/// reader uses it too.
 pub fn decode_document(s: &str) -> Result<Value, PolicyError> {
     let t = s.trim_start_matches('\u{feff}').trim();
     let v: Value = if t.starts_with('{') || t.starts_with('"') || !t.starts_with('%') {
         serde_json::from_str(t).map_err(|e| PolicyError::Json(e.to_string()))?
     } else {
-        let plus = t.replace('+', " ");
-        let decoded = percent_encoding::percent_decode_str(&plus)
-            .decode_utf8()
-            .map_err(|_| PolicyError::Encoding)?;
-        serde_json::from_str(decoded.trim()).map_err(|e| PolicyError::Json(e.to_string()))?
+        url_decoded(t)?
     };
     match v {
         Value::String(inner) if inner.trim_start().starts_with(['{', '%']) => {
@@ -34,14 +33,26 @@ pub fn decode_document(s: &str) -> Result<Value, PolicyError> {
                 serde_json::from_str(inner).map_err(|e| PolicyError::Json(e.to_string()))
             } else {
                 // A quoted URL-encoded document: decode it, but never recurse further.
-                let plus = inner.replace('+', " ");
-                let decoded = percent_encoding::percent_decode_str(&plus)
-                    .decode_utf8()
-                    .map_err(|_| PolicyError::Encoding)?;
-                serde_json::from_str(decoded.trim()).map_err(|e| PolicyError::Json(e.to_string()))
+                url_decoded(inner)
             }
         }
         v => Ok(v),
+    }
+}
+
+/// Percent-decodes and parses a document. RFC 3986 first (`+` is a plus, as IAM documents its
+/// encoding); only when that is not JSON, form encoding (`+` for a space between tokens, where
+/// a plus cannot be JSON anyway).
+fn url_decoded(t: &str) -> Result<Value, PolicyError> {
+    let parse = |text: &str| -> Result<Value, PolicyError> {
+        let decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map_err(|_| PolicyError::Encoding)?;
+        serde_json::from_str(decoded.trim()).map_err(|e| PolicyError::Json(e.to_string()))
+    };
+    match parse(t) {
+        Err(PolicyError::Json(_)) if t.contains('+') => parse(&t.replace('+', " ")),
+        r => r,
     }
 }
 
