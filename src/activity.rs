@@ -85,8 +85,9 @@ pub struct Agg {
     pub events: u64,
     /// Events with an `errorCode`.
     pub errors: u64,
-    /// Events refused for lack of permission (an authorization `errorCode`, see
-    /// [`crate::event::is_denied`]); a subset of `errors`.
+    /// Events never authorized: refused, or not authenticated (an `errorCode` such as
+    /// `AccessDenied` or `InvalidClientTokenId`, see [`crate::event::is_denied`]); a subset of
+    /// `errors`.
     pub denied: u64,
     /// Earliest `eventTime`, epoch ms (`i64::MAX` when none had a time).
     pub first: i64,

@@ -500,22 +500,68 @@ fn attribute<'i>(e: &Event<'_, 'i>) -> PrincipalRef<'i> {
     }
 }
 
-/// Whether an `errorCode` means "not authorized": `AccessDenied`, `AccessDeniedException`,
-/// `UnauthorizedOperation` and `Client.UnauthorizedOperation` (EC2), `UnauthorizedAccess`,
-/// `AuthorizationError`, `NotAuthorized`, `Forbidden`... Other errors (`NoSuchBucket`,
-/// `ThrottlingException`) passed authorization: the permission was used.
+/// Whether an `errorCode` means the call was never authorized: refused (`AccessDenied`,
+/// `AccessDeniedException`, `UnauthorizedOperation` and `Client.UnauthorizedOperation` (EC2),
+/// `UnauthorizedAccess`, `AuthorizationError`, `NotAuthorized`, `Forbidden`, in any case), or
+/// never authenticated (`InvalidClientTokenId`, `SignatureDoesNotMatch`, `ExpiredToken`,
+/// `InvalidAccessKeyId`, `UnrecognizedClientException`, `MissingAuthenticationToken`,
+/// `IncompleteSignature`, `InvalidToken`, `AuthFailure`...): either way no permission was used.
+/// Other errors (`NoSuchBucket`, `ThrottlingException`) passed authorization: the permission
+/// was used.
 pub fn is_denied(code: &str) -> bool {
-    code.contains("AccessDenied")
-        || code.contains("Unauthorized")
-        || code.contains("NotAuthorized")
-        || code.contains("AuthorizationError")
-        || code == "Forbidden"
-        || code == "AuthFailure"
+    const REFUSED: &[&str] = &[
+        "accessdenied",
+        "unauthorized",
+        "notauthorized",
+        "authorizationerror",
+        "authfailure",
+        "invalidclienttokenid",
+        "signaturedoesnotmatch",
+        "expiredtoken",
+        "invalidaccesskeyid",
+        "unrecognizedclient",
+        "missingauthenticationtoken",
+        "incompletesignature",
+        "invalidtoken",
+        "invalidsignature",
+        "requestexpired",
+    ];
+    let code = code.to_ascii_lowercase();
+    code == "forbidden" || REFUSED.iter().any(|r| code.contains(r))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_never_authorized_are_refused_whatever_the_spelling() {
+        for code in [
+            "AccessDenied",
+            "Client.AccessDenied",
+            "accessdenied",
+            "AccessDeniedException",
+            "Client.UnauthorizedOperation",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "InvalidAccessKeyId",
+            "UnrecognizedClientException",
+            "AuthFailure",
+            "Forbidden",
+        ] {
+            assert!(is_denied(code), "{code}");
+        }
+        for code in [
+            "NoSuchBucket",
+            "ThrottlingException",
+            "ValidationException",
+            "NoSuchEntity",
+        ] {
+            assert!(!is_denied(code), "{code}");
+        }
+    }
 
     fn with<R>(json: &str, f: impl FnOnce(Event<'_, '_>) -> R) -> R {
         let mut buf = json.as_bytes().to_vec();

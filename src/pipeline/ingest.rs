@@ -76,6 +76,11 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         // A state keeps resources whatever this run's options: a later run with
         // --iam-details must not scope a policy to the resources of some nights only.
         collect_resources: !cfg.posture.iam_details.is_empty() || state.is_some(),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(i64::MAX, |d| {
+                i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+            }),
         report_implausible: cfg
             .rules_run
             .contains(&crate::detect::implausible_event_time::INFO.id),

@@ -48,9 +48,11 @@ pub struct TimeBounds {
 }
 
 impl TimeBounds {
-    /// The bounds for one object.
-    pub fn for_object(obj: &ObjectRef) -> Self {
-        let delivered_by = obj.delivered_by();
+    /// The bounds for one object read at `now` (epoch ms): nothing is delivered in the future,
+    /// so the wall clock bounds every object, even one whose name, folder and modification time
+    /// all lie.
+    pub fn for_object(obj: &ObjectRef, now: i64) -> Self {
+        let delivered_by = Some(obj.delivered_by().map_or(now, |d| d.min(now)));
         TimeBounds {
             lo: obj.stated_delivery().map(|t| t.saturating_sub(MAX_LATE_MS)),
             hi: delivered_by.map(|t| t.saturating_add(MAX_SKEW_MS)),
@@ -102,6 +104,8 @@ pub(super) struct Shared<'a> {
     pub collect_resources: bool,
     /// Whether `implausible-event-time` findings are reported.
     pub report_implausible: bool,
+    /// The wall clock at the start of the run (epoch ms): no event is plausible after it.
+    pub now: i64,
 }
 
 fn in_window(sel: &Selection, t: Option<i64>) -> bool {
@@ -136,7 +140,7 @@ pub(super) fn decode_object(
     sh: &Shared<'_>,
 ) -> ObjectResult {
     let compressed = data.len() as u64;
-    let bounds = TimeBounds::for_object(&obj);
+    let bounds = TimeBounds::for_object(&obj, sh.now);
     let path = obj.display_name();
     scratch.quarantine.owned.clear();
     loop {

@@ -205,7 +205,10 @@ fn url_encoded_documents() {
     assert_eq!(p.statements[0].action, is(&["a+b"]));
     // RFC 3986, as IAM encodes documents: a plus in a value stays a plus.
     let plus = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22a+b%22%7D%7D";
-    assert_eq!(Policy::parse_str(plus).unwrap().statements[0].action, is(&["a+b"]));
+    assert_eq!(
+        Policy::parse_str(plus).unwrap().statements[0].action,
+        is(&["a+b"])
+    );
     // Whitespace and a BOM around a plain document; a document quoted as a JSON string.
     assert_eq!(
         Policy::parse_str(&format!("\u{feff}\n  {plain}\n")).unwrap(),
