@@ -281,18 +281,7 @@ impl<'t, 'i> Event<'t, 'i> {
 
 /// The partition named in an ARN, if it is a known one.
 pub fn partition_of_arn(arn: &str) -> Option<&'static str> {
-    let p = arn.strip_prefix("arn:")?.split(':').next()?;
-    Some(match p {
-        "aws" => "aws",
-        "aws-us-gov" => "aws-us-gov",
-        "aws-cn" => "aws-cn",
-        "aws-iso" => "aws-iso",
-        "aws-iso-b" => "aws-iso-b",
-        "aws-iso-e" => "aws-iso-e",
-        "aws-iso-f" => "aws-iso-f",
-        "aws-eusc" => "aws-eusc",
-        _ => return None,
-    })
+    crate::iam::arn::Arn::parse(arn)?.known_partition()
 }
 
 /// The partition of a region name.
@@ -388,17 +377,16 @@ impl PrincipalRef<'_> {
 
 /// `arn:aws:sts::123:assumed-role/Name/session` -> `arn:aws:iam::123:role/Name`.
 pub fn role_arn_from_session(arn: &str) -> Option<String> {
-    let mut parts = arn.splitn(6, ':');
-    let (_, partition, _, _, account, res) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    let role = res.strip_prefix("assumed-role/")?.split('/').next()?;
-    Some(format!("arn:{partition}:iam::{account}:role/{role}"))
+    let a = crate::iam::arn::Arn::parse(arn)?;
+    let role = a
+        .resource
+        .strip_prefix("assumed-role/")?
+        .split('/')
+        .next()?;
+    Some(format!(
+        "arn:{}:iam::{}:role/{role}",
+        a.partition, a.account
+    ))
 }
 
 /// The principal type column for a principal: the `userIdentity.type`, with assumed-role

@@ -395,8 +395,7 @@ pub struct Aged {
 
 /// The account in an ARN (`arn:partition:service:region:account:...`).
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let a = arn.split(':').nth(4)?;
-    crate::iam::is_account_id(a).then_some(a)
+    crate::iam::arn::Arn::parse(arn)?.account_id()
 }
 
 impl Usage {
@@ -659,21 +658,13 @@ impl Usage {
 
 /// `(account, "user"|"role", name)` of an IAM user or role ARN, ignoring the path.
 pub fn principal_key(arn: &str) -> Option<(String, String, String)> {
-    let mut it = arn.splitn(6, ':');
-    let (_, _, service, _, account, resource) = (
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-    );
-    if service != "iam" {
-        return None;
-    }
-    let (kind, rest) = resource.split_once('/')?;
-    let name = rest.rsplit('/').next()?;
-    Some((account.to_string(), kind.to_string(), name.to_string()))
+    let a = crate::iam::arn::Arn::parse(arn).filter(|a| a.service == "iam")?;
+    let (kind, _) = a.resource_type()?;
+    Some((
+        a.account.to_string(),
+        kind.to_string(),
+        a.resource_name().to_string(),
+    ))
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
         }
         let age = w.days_before_end(c.time);
         let user = c.user_name.as_deref().unwrap_or("unknown");
-        let partition = c.actor.split(':').nth(1).unwrap_or("aws");
+        let partition = crate::iam::arn::Arn::parse(&c.actor).map_or("aws", |a| a.partition);
         let arn = match &c.user_name {
             Some(u) => ctx
                 .usage

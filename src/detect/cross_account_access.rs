@@ -53,7 +53,8 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
     let h = hits.hit(&INFO, &group, e, ctx.region, || {
         let partition = u
             .arn
-            .and_then(|a| a.split(':').nth(1))
+            .and_then(crate::iam::arn::Arn::parse)
+            .map(|a| a.partition)
             .unwrap_or("aws")
             .to_string();
         Seed {

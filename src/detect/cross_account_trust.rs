@@ -108,19 +108,9 @@ fn pins_subject(st: &Statement, keys: &[String], github: bool) -> bool {
 
 /// `(account, kind, rest)` of `arn:partition:iam::account:kind/rest`.
 fn iam_arn(arn: &str) -> Option<(&str, &str, &str)> {
-    let mut it = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("iam"), Some(""), Some(acct), Some(res)) = (
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-    ) else {
-        return None;
-    };
-    let (kind, rest) = res.split_once('/')?;
-    Some((acct, kind, rest))
+    let a = crate::iam::arn::Arn::parse(arn).filter(|a| a.is_iam())?;
+    let (kind, rest) = a.resource_type()?;
+    Some((a.account, kind, rest))
 }
 
 /// How a remediation names a statement: `Statement[0]`, or `statement Sid`.

@@ -126,7 +126,7 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
             continue;
         }
         let user = e.user_name.as_deref().unwrap_or("unknown");
-        let partition = e.actor.split(':').nth(1).unwrap_or("aws");
+        let partition = crate::iam::arn::Arn::parse(&e.actor).map_or("aws", |a| a.partition);
         let arn = format!("arn:{partition}:iam::{}:user/{user}", e.account);
         let mut p = finding(
             &INFO,

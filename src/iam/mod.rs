@@ -26,6 +26,7 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+pub mod arn;
 pub mod catalog;
 pub mod credreport;
 pub mod details;

@@ -71,11 +71,12 @@ pub(super) fn generalize(service: &str, action: &str, arns: &BTreeSet<String>) -
     // Region wildcard where the same resource appears in several regions.
     let mut by_rest: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for arn in &out {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        if parts.len() == 6 && !parts[3].is_empty() {
+        if let Some(a) = crate::iam::arn::Arn::parse(arn)
+            && !a.region.is_empty()
+        {
             let rest = format!(
-                "{}:{}:{}:*:{}:{}",
-                parts[0], parts[1], parts[2], parts[4], parts[5]
+                "arn:{}:{}:*:{}:{}",
+                a.partition, a.service, a.account, a.resource
             );
             by_rest.entry(rest).or_default().insert(arn.clone());
         }

@@ -350,16 +350,8 @@ impl AccountDetails {
 /// The partition and account of an ARN (`arn:partition:service:region:account:resource`);
 /// `None` when it is not an ARN or names no account.
 pub(crate) fn split_arn(arn: &str) -> Option<(&str, &str)> {
-    let mut it = arn.splitn(6, ':');
-    if it.next()? != "arn" {
-        return None;
-    }
-    let partition = it.next()?;
-    let _service = it.next()?;
-    let _region = it.next()?;
-    let account = it.next()?;
-    let _resource = it.next()?;
-    (!partition.is_empty() && !account.is_empty()).then_some((partition, account))
+    let a = crate::iam::arn::Arn::parse(arn)?;
+    (!a.account.is_empty()).then_some((a.partition, a.account))
 }
 
 /// Whether a policy ARN is an AWS managed policy's (`arn:<partition>:iam::aws:policy/...`).
@@ -369,6 +361,11 @@ pub fn is_aws_managed_arn(arn: &str) -> bool {
 
 /// The last `/`-separated part of an ARN's resource (the entity's name).
 pub(super) fn name_from_arn(arn: &str) -> String {
-    let resource = arn.rsplit(':').next().unwrap_or(arn);
-    resource.rsplit('/').next().unwrap_or(resource).to_owned()
+    match crate::iam::arn::Arn::parse(arn) {
+        Some(a) => a.resource_name().to_owned(),
+        None => {
+            let resource = arn.rsplit(':').next().unwrap_or(arn);
+            resource.rsplit('/').next().unwrap_or(resource).to_owned()
+        }
+    }
 }

@@ -29,17 +29,7 @@ pub struct Rejected {
     pub reason: String,
 }
 
-/// The partitions IAM ARNs are written in.
-pub const PARTITIONS: [&str; 8] = [
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "aws-eusc",
-];
+pub use crate::iam::arn::PARTITIONS;
 
 /// The longest `entity` of a [`Rejected`], in characters (the ellipsis included).
 pub const ENTITY_MAX: usize = 200;
@@ -177,13 +167,9 @@ pub(super) fn check_arn(kind: Kind, arn: &Arn, name: &str) -> Result<(), String>
         ));
     }
     // `arn:<partition>:iam::<account>:<resource>`: split_arn checked the first five parts.
-    let mut parts = arn.arn.splitn(6, ':');
-    let (service, region, resource) = (
-        parts.nth(2).unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-        parts.nth(1).unwrap_or_default(),
-    );
-    if service != "iam" || !region.is_empty() {
+    let parsed = crate::iam::arn::Arn::parse(&arn.arn);
+    let resource = parsed.map_or("", |a| a.resource);
+    if !parsed.is_some_and(|a| a.is_iam()) {
         return Err("the ARN is not an IAM ARN (arn:<partition>:iam::<account>:...)".to_owned());
     }
     let Some(rest) = resource

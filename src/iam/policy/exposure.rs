@@ -44,18 +44,13 @@ impl Grantee {
                 principal: s.to_string(),
             };
         }
-        let mut parts = s.splitn(6, ':');
-        if let (Some("arn"), Some(_), Some("iam" | "sts"), Some(""), Some(acct), Some(_)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) && is_account_id(acct)
+        if let Some(a) = crate::iam::arn::Arn::parse(s)
+            && matches!(a.service, "iam" | "sts")
+            && a.region.is_empty()
+            && is_account_id(a.account)
         {
             return Grantee::Account {
-                account: acct.to_string(),
+                account: a.account.to_string(),
                 principal: s.to_string(),
             };
         }
