@@ -4,8 +4,7 @@
 use crate::error::DecodeError;
 use std::io::Read;
 
-/// The most a single read may add to the buffer before it is checked against the cap; it also
-/// bounds how much of the spare capacity is zeroed at a time.
+/// The smallest growth of the buffer when a stream turns out larger than its trailer said.
 const CHUNK: usize = 256 << 10;
 
 /// The size the gzip trailer of the last member states (ISIZE, the size modulo 2^32): exact for
@@ -51,29 +50,23 @@ pub fn gunzip_prefix(
             break Err(DecodeError::TooLarge { limit });
         }
         if out.capacity() - out.len() < pad + 1 {
-            let grow = out
-                .capacity()
-                .max(CHUNK)
-                .min(max_cap - out.capacity().min(max_cap));
-            if grow == 0 {
-                break Err(DecodeError::TooLarge { limit });
-            }
-            out.reserve_exact(grow);
+            // Double, by at least a chunk, never past the cap. `len <= limit` here, so the
+            // target leaves room for at least one byte beyond the padding.
+            let target = (out.capacity() * 2)
+                .max(out.len() + CHUNK)
+                .min(max_cap)
+                .max(out.len() + pad + 1);
+            out.reserve_exact(target - out.len());
         }
-        let len = out.len();
-        let room = (out.capacity() - len - pad).clamp(1, CHUNK);
-        out.resize(len + room, 0);
-        match dec.read(&mut out[len..]) {
-            Ok(0) => {
-                out.truncate(len);
-                break Ok(None);
-            }
-            Ok(n) => out.truncate(len + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => out.truncate(len),
-            Err(e) => {
-                out.truncate(len);
-                break Ok(Some(e));
-            }
+        // Fill the spare capacity (less the parser's padding) and no more: `read_to_end` on a
+        // `Take` of exactly that size writes into the uninitialised tail without zeroing it and
+        // never grows the buffer itself.
+        let room = out.capacity() - out.len() - pad;
+        match (&mut dec).take(room as u64).read_to_end(out) {
+            Ok(n) if n < room => break Ok(None),
+            Ok(_) => {}
+            // Whatever was inflated before the damage is already in `out`.
+            Err(e) => break Ok(Some(e)),
         }
     };
     if result.is_err() {

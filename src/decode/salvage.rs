@@ -35,9 +35,10 @@ pub struct Salvaged {
     pub records_array: bool,
 }
 
-/// The byte ranges of the records in `b`, whether the data ended inside one, and whether a
-/// `Records` array held them.
-pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool) {
+/// The byte ranges of the records in `b`, whether the data ended inside one, whether a
+/// `Records` array held them, and how many damaged stretches were skipped (each costs at least
+/// the record it broke; the scanner resumes at the next record boundary).
+pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
     let mut spans = Vec::new();
     let mut stack: Vec<u8> = Vec::new();
     let (mut in_str, mut esc) = (false, false);
@@ -51,6 +52,7 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool) {
     let mut root: Option<usize> = None;
     let mut root_had_array = false;
     let mut any_array = false;
+    let mut damaged = 0u64;
     let mut i = 0usize;
     while i < b.len() {
         let c = b[i];
@@ -108,8 +110,23 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool) {
             b'}' | b']' => {
                 let open = if c == b'}' { b'{' } else { b'[' };
                 if stack.last() != Some(&open) {
-                    // Unbalanced: what follows cannot be delimited.
-                    break;
+                    // Unbalanced: the record being read is damaged. Inside a records array,
+                    // resume at the next record boundary (`}` `,` `{`); elsewhere what follows
+                    // cannot be delimited.
+                    let Some(depth) = rec_depth.filter(|d| stack.len() >= *d) else {
+                        break;
+                    };
+                    let Some(next) = next_record_start(b, i + 1) else {
+                        break;
+                    };
+                    damaged += 1;
+                    stack.truncate(depth);
+                    stack.push(b'{');
+                    elem = Some(next);
+                    in_str = false;
+                    esc = false;
+                    i = next + 1;
+                    continue;
                 }
                 if c == b']' && at_elements {
                     if let Some(s) = elem.take() {
@@ -138,7 +155,25 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool) {
         }
         i += 1;
     }
-    (spans, elem.is_some() || !stack.is_empty(), any_array)
+    let truncated = elem.is_some() || !stack.is_empty();
+    (spans, truncated, any_array, damaged)
+}
+
+/// The start of the next record after a damaged one: a `{` whose previous significant bytes
+/// are `}` and `,` (the boundary between two elements of an array of objects).
+fn next_record_start(b: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(off) = memchr::memchr(b'{', &b[at..]) {
+        let j = at + off;
+        let before = b[..j].trim_ascii_end();
+        if let Some(rest) = before.strip_suffix(b",")
+            && rest.trim_ascii_end().ends_with(b"}")
+        {
+            return Some(j);
+        }
+        at = j + 1;
+    }
+    None
 }
 
 fn trim_end(b: &[u8], start: usize, end: usize) -> usize {
@@ -150,11 +185,11 @@ pub fn salvage<F>(b: &[u8], buffers: &mut Buffers, on_event: &mut F) -> Salvaged
 where
     F: FnMut(&Event<'_, '_>),
 {
-    let (spans, truncated, records_array) = record_spans(b);
+    let (spans, truncated, records_array, damaged) = record_spans(b);
     let mut out = Salvaged {
         truncated,
         records_array,
-        lost: u64::from(truncated),
+        lost: u64::from(truncated) + damaged,
         ..Salvaged::default()
     };
     let mut scratch: Vec<u8> = Vec::new();
@@ -356,12 +391,12 @@ mod tests {
     #[test]
     fn finds_records_in_every_shape() {
         let doc = format!(r#"{{"Records":[{EV}, {EV} ,{EV}]}}"#);
-        let (spans, truncated, arr) = record_spans(doc.as_bytes());
+        let (spans, truncated, arr, _) = record_spans(doc.as_bytes());
         assert_eq!((spans.len(), truncated, arr), (3, false, true));
         assert_eq!(&doc.as_bytes()[spans[1].clone()], EV.as_bytes());
-        let (spans, _, _) = record_spans(format!("[{EV},{EV}]").as_bytes());
+        let (spans, _, _, _) = record_spans(format!("[{EV},{EV}]").as_bytes());
         assert_eq!(spans.len(), 2);
-        let (spans, _, arr) = record_spans(EV.as_bytes());
+        let (spans, _, arr, _) = record_spans(EV.as_bytes());
         assert_eq!((spans.len(), arr), (1, false));
         // Strings with brackets and escaped quotes do not confuse the scanner.
         let tricky = r#"{"Records":[{"eventTime":"x","eventName":"]}\"[{","eventID":"1"}]}"#;
@@ -374,6 +409,11 @@ mod tests {
         let (names, s) = run(doc.as_bytes());
         assert_eq!(names.len(), 2);
         assert_eq!((s.records, s.lost, s.truncated), (2, 1, false));
+        // A stray `}` in the middle: the scanner resumes at the next record.
+        let stray = format!(r#"{{"Records":[{EV},{{"eventTime":"2024"}}}},{EV},{EV}]}}"#);
+        let (names, s) = run(stray.as_bytes());
+        assert_eq!(names.len(), 3, "{s:?}");
+        assert!(s.lost >= 1);
         let cut = format!(r#"{{"Records":[{EV},{EV},{{"eventTime":"2024"#);
         let (_, s) = run(cut.as_bytes());
         assert_eq!((s.records, s.lost, s.truncated), (2, 1, true));
