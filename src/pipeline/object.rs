@@ -70,7 +70,10 @@ impl TimeBounds {
 pub(super) struct Quarantine {
     /// `(day, key)` of the events counted in this pass and not yet committed.
     pending: Vec<(i32, u128)>,
-    /// Every `(day, key)` seen in this object (duplicates within one object).
+    /// Keys that occur more than once in this object (found after a pass; usually none), and
+    /// those of them seen so far in the current pass: the first occurrence counts, the others
+    /// are duplicates. Keeping only these off the hot path saves a set insert per event.
+    repeated: ahash::HashSet<(i32, u128)>,
     seen: ahash::HashSet<(i32, u128)>,
     /// Keys this object committed in an earlier pass (they are its own).
     owned: ahash::HashSet<(i32, u128)>,
@@ -143,6 +146,7 @@ pub(super) fn decode_object(
     let bounds = TimeBounds::for_object(&obj, sh.now);
     let path = obj.display_name();
     scratch.quarantine.owned.clear();
+    scratch.quarantine.repeated.clear();
     loop {
         let Scratch {
             interner,
@@ -173,6 +177,19 @@ pub(super) fn decode_object(
                 };
             }
         };
+        // Keys twice in the object: aggregate again, counting only their first occurrence.
+        q.pending.sort_unstable();
+        let before = q.repeated.len();
+        for w in q.pending.windows(2) {
+            if w[0] == w[1] {
+                q.repeated.insert(w[0]);
+            }
+        }
+        if q.repeated.len() > before {
+            hits.take();
+            usage.take();
+            continue;
+        }
         let taken = sh.dedup.commit(&mut q.pending);
         q.owned.extend(q.pending.iter().copied());
         if taken.is_empty() {
@@ -247,11 +264,16 @@ fn pass_event(
     let day = e.time_ms.map(day_of).unwrap_or(NO_DAY);
     if let Some(key) = event_key(e) {
         let k = (day, key);
-        if !q.seen.insert(k) || (!q.owned.contains(&k) && sh.dedup.contains(k.0, k.1)) {
+        if !q.repeated.is_empty() && q.repeated.contains(&k) && !q.seen.insert(k) {
             st.duplicates += 1;
             return;
         }
-        if !q.owned.contains(&k) {
+        let owned = !q.owned.is_empty() && q.owned.contains(&k);
+        if !owned {
+            if sh.dedup.contains(k.0, k.1) {
+                st.duplicates += 1;
+                return;
+            }
             q.pending.push(k);
         }
     }
