@@ -419,7 +419,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("error: {}", crate::output::text::escape(&format!("{e:#}")));
+            eprintln!("error: {}", crate::text::escape(&format!("{e:#}")));
             ExitCode::from(EXIT_ERROR as u8)
         }
     }

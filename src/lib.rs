@@ -33,5 +33,6 @@ pub mod progress;
 pub mod recommend;
 pub mod source;
 pub mod state;
+pub mod text;
 pub mod time;
 pub mod usage;

@@ -221,7 +221,7 @@ pub fn table(
                 "  {:<9} {:<27} {:<44} {:>7}  {}\n",
                 f.severity.as_str(),
                 f.rule,
-                cut(&super::text::escape(&f.principal), 44),
+                cut(&crate::text::escape(&f.principal), 44),
                 f.count,
                 f.last_seen.as_deref().unwrap_or("-")
             ));

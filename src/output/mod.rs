@@ -11,7 +11,6 @@ pub mod findings;
 pub mod permissions;
 pub mod policies;
 pub mod summary;
-pub mod text;
 
 use std::path::{Path, PathBuf};
 

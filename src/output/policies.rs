@@ -9,9 +9,9 @@
 //! ([`super::write_new`]). `policies/` itself is removed and made anew at every run.
 
 use super::write_new;
-use crate::output::text::escape;
 pub use crate::paths::{document_name, file_stem, is_under, join_under, relative_files};
 use crate::recommend::Plan;
+use crate::text::escape;
 use anyhow::Context;
 use std::io;
 use std::path::Path;

@@ -234,8 +234,8 @@ impl RunSummary {
         for f in self.failed.iter().take(10) {
             s.push_str(&format!(
                 "  FAILED {}: {} ({})\n",
-                super::text::escape(&f.path),
-                super::text::escape(&f.error),
+                crate::text::escape(&f.path),
+                crate::text::escape(&f.error),
                 f.kind
             ));
         }

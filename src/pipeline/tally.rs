@@ -6,8 +6,8 @@ use crate::activity::Activity;
 use crate::decode::Shape;
 use crate::detect::Findings;
 use crate::output::summary::{Failure, ImplausibleExample, MappingCoverage, RunSummary, Unmapped};
-use crate::output::text::escape;
 use crate::source::SourceItem;
+use crate::text::escape;
 use crate::usage::Usage;
 use std::collections::BTreeMap;
 

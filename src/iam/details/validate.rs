@@ -22,7 +22,7 @@ use super::parse::Arn;
 pub struct Rejected {
     /// The file it was read from, as given.
     pub input: String,
-    /// Its ARN (or, without one, its name), escaped ([`crate::output::text::escape`]) and cut
+    /// Its ARN (or, without one, its name), escaped ([`crate::text::escape`]) and cut
     /// to 200 characters.
     pub entity: String,
     /// What is wrong with it.
@@ -72,7 +72,7 @@ pub fn shown(s: &str) -> String {
     while let Some(c) = chars.next() {
         piece.clear();
         let mut b = [0u8; 4];
-        piece.push_str(&crate::output::text::escape(c.encode_utf8(&mut b)));
+        piece.push_str(&crate::text::escape(c.encode_utf8(&mut b)));
         let n = piece.chars().count();
         let room = if chars.peek().is_some() {
             ENTITY_MAX - 1
@@ -193,7 +193,7 @@ pub(super) fn check_arn(kind: Kind, arn: &Arn, name: &str) -> Result<(), String>
 
 /// A short form of a value for a reason (accounts): escaped, at most 40 characters.
 fn shown_short(s: &str) -> String {
-    let e = crate::output::text::escape(s);
+    let e = crate::text::escape(s);
     if e.chars().count() <= 40 {
         e.into_owned()
     } else {
@@ -248,7 +248,7 @@ pub(super) fn report(rejected: &mut Vec<Rejected>) {
     for r in rejected.iter() {
         tracing::warn!(
             "{}: left out of the inventory: {}: {}",
-            crate::output::text::escape(&r.input),
+            crate::text::escape(&r.input),
             r.entity,
             r.reason
         );
