@@ -20,34 +20,26 @@ const THREADS: &str = "2";
 
 /// Writes the corpus into `dir` with the generator binary built for this benchmark.
 fn generate(dir: &Path) {
-    trailguard_gen::run(
-        [
-            std::ffi::OsString::from("trailguard-gen"),
-            "--out".into(),
-            dir.as_os_str().to_os_string(),
-        ]
-        .into_iter()
-        .chain(
-            [
-                "--seed",
-                "11",
-                "--accounts",
-                "2",
-                "--regions",
-                "2",
-                "--days",
-                "2",
-                "--events-per-day",
-                "10000",
-                "--events-per-file",
-                "250",
-                "--start",
-                "2024-05-01",
-                "--threads",
-                THREADS,
-            ]
-            .map(std::ffi::OsString::from),
-        ),
+    trailguard_gen::generate(
+        dir,
+        &[
+            "--seed",
+            "11",
+            "--accounts",
+            "2",
+            "--regions",
+            "2",
+            "--days",
+            "2",
+            "--events-per-day",
+            "10000",
+            "--events-per-file",
+            "250",
+            "--start",
+            "2024-05-01",
+            "--threads",
+            THREADS,
+        ],
     )
     .expect("trailguard-gen");
 }

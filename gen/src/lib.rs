@@ -357,6 +357,15 @@ fn run_job(plan: &Plan, out: &Path, job: Job, w: &mut Worker) -> Result<Stats> {
     Ok(st)
 }
 
+/// Writes a corpus into `out` with the generator's other options (`["--seed", "5", ...]`), as
+/// tests and benchmarks do.
+pub fn generate(out: &Path, args: &[&str]) -> Result<()> {
+    let mut argv: Vec<std::ffi::OsString> =
+        vec!["trailguard-gen".into(), "--out".into(), out.into()];
+    argv.extend(args.iter().map(std::ffi::OsString::from));
+    run(argv)
+}
+
 /// Runs the generator with command-line arguments (the first is the program name), as the
 /// `trailguard-gen` binary does; tests and benchmarks call it in-process.
 pub fn run<I, T>(args: I) -> Result<()>

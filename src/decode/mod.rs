@@ -266,10 +266,7 @@ impl Decoder {
 
 /// The result of a salvaged object: a failure beside the records only when something was
 /// lost or invalid bytes were repaired; valid JSON with unusual values is read in full.
-fn salvaged_result(
-    s: Salvaged,
-    cause: Option<DecodeError>,
-) -> (Shape, u64, u64, Option<DecodeError>) {
+fn salvaged_result(s: Salvaged, cause: Option<DecodeError>) -> Parsed {
     let shape = if s.records_array {
         Shape::Records
     } else {
@@ -278,23 +275,19 @@ fn salvaged_result(
     // Valid JSON that the fast parser refused only for its values (every record read, some
     // after a repair of numbers or surrogates) is read in full; anything else is damage.
     let damaged = s.lost > 0 || s.repaired_invalid > 0 || s.truncated || s.repaired == 0;
-    let partial = match cause {
-        Some(DecodeError::Gzip(e)) => Some(DecodeError::Salvaged {
-            code: "gzip",
-            cause: e.to_string(),
-            kept: s.records,
-            lost: s.lost,
-            repaired: s.repaired_invalid,
-        }),
-        Some(c) if damaged => Some(DecodeError::Salvaged {
+    // A damaged gzip stream is always a failure beside the records.
+    let partial = cause
+        .filter(|c| damaged || matches!(c, DecodeError::Gzip(_)))
+        .map(|c| DecodeError::Salvaged {
             code: c.code(),
-            cause: c.to_string(),
+            cause: match &c {
+                DecodeError::Gzip(e) => e.to_string(),
+                c => c.to_string(),
+            },
             kept: s.records,
             lost: s.lost,
             repaired: s.repaired_invalid,
-        }),
-        _ => None,
-    };
+        });
     (shape, s.records, s.invalid, partial)
 }
 

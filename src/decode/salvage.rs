@@ -38,8 +38,16 @@ pub struct Salvaged {
 /// The byte ranges of the records in `b`, whether the data ended inside one, whether a
 /// `Records` array held them, and how many damaged stretches were skipped (each costs at least
 /// the record it broke; the scanner resumes at the next record boundary).
-pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
+#[cfg(test)]
+fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
     let mut spans = Vec::new();
+    let (truncated, any_array, damaged) = scan_records(b, |r| spans.push(r));
+    (spans, truncated, any_array, damaged)
+}
+
+/// The record scanner, without collecting: each record's range goes to `each` as it is found, so
+/// a document of millions of tiny elements costs no memory beyond its own bytes.
+fn scan_records(b: &[u8], mut each: impl FnMut(Range<usize>)) -> (bool, bool, u64) {
     let mut stack: Vec<u8> = Vec::new();
     let (mut in_str, mut esc) = (false, false);
     let mut str_start = 0usize;
@@ -75,7 +83,7 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
             b' ' | b'\t' | b'\n' | b'\r' => {}
             b',' => {
                 if at_elements && let Some(s) = elem.take() {
-                    spans.push(s..trim_end(b, s, i));
+                    each(s..trim_end(b, s, i));
                 }
                 if stack.len() == 1 {
                     key_is_records = false;
@@ -130,7 +138,7 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
                 }
                 if c == b']' && at_elements {
                     if let Some(s) = elem.take() {
-                        spans.push(s..trim_end(b, s, i));
+                        each(s..trim_end(b, s, i));
                     }
                     rec_depth = None;
                 }
@@ -140,7 +148,7 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
                     && let Some(r) = root.take()
                     && !root_had_array
                 {
-                    spans.push(r..i + 1);
+                    each(r..i + 1);
                 }
             }
             _ => {
@@ -156,7 +164,7 @@ pub fn record_spans(b: &[u8]) -> (Vec<Range<usize>>, bool, bool, u64) {
         i += 1;
     }
     let truncated = elem.is_some() || !stack.is_empty();
-    (spans, truncated, any_array, damaged)
+    (truncated, any_array, damaged)
 }
 
 /// The start of the next record after a damaged one: a `{` whose previous significant bytes
@@ -185,15 +193,9 @@ pub fn salvage<F>(b: &[u8], buffers: &mut Buffers, on_event: &mut F) -> Salvaged
 where
     F: FnMut(&Event<'_, '_>),
 {
-    let (spans, truncated, records_array, damaged) = record_spans(b);
-    let mut out = Salvaged {
-        truncated,
-        records_array,
-        lost: u64::from(truncated) + damaged,
-        ..Salvaged::default()
-    };
+    let mut out = Salvaged::default();
     let mut scratch: Vec<u8> = Vec::new();
-    for span in spans {
+    let (truncated, records_array, damaged) = scan_records(b, |span| {
         let src = &b[span];
         match parse_one(src, &mut scratch, buffers, on_event) {
             Some(true) => out.records += 1,
@@ -216,7 +218,10 @@ where
                 None => out.lost += 1,
             },
         }
-    }
+    });
+    out.truncated = truncated;
+    out.records_array = records_array;
+    out.lost += u64::from(truncated) + damaged;
     out
 }
 

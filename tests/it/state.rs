@@ -426,30 +426,22 @@ fn assert_state_consistent(state: &Path, context: &str) {
 fn killed_runs_leave_a_usable_state() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let corpus = tmp.path().join("corpus");
-    trailguard_gen::run(
-        [
-            std::ffi::OsString::from("trailguard-gen"),
-            "--out".into(),
-            corpus.as_os_str().to_os_string(),
-        ]
-        .into_iter()
-        .chain(
-            [
-                "--seed",
-                "11",
-                "--accounts",
-                "2",
-                "--regions",
-                "2",
-                "--days",
-                "3",
-                "--events-per-day",
-                "20000",
-                "--threads",
-                "2",
-            ]
-            .map(std::ffi::OsString::from),
-        ),
+    trailguard_gen::generate(
+        &corpus,
+        &[
+            "--seed",
+            "11",
+            "--accounts",
+            "2",
+            "--regions",
+            "2",
+            "--days",
+            "3",
+            "--events-per-day",
+            "20000",
+            "--threads",
+            "2",
+        ],
     )
     .expect("trailguard-gen");
     let sources = vec![s(&corpus)];
@@ -647,32 +639,24 @@ fn usage_older_than_the_window_ages_out() {
 fn s3_second_run_lists_and_reads_only_what_is_new() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let corpus = tmp.path().join("corpus");
-    trailguard_gen::run(
-        [
-            std::ffi::OsString::from("trailguard-gen"),
-            "--out".into(),
-            corpus.as_os_str().to_os_string(),
-        ]
-        .into_iter()
-        .chain(
-            [
-                "--seed",
-                "5",
-                "--accounts",
-                "1",
-                "--regions",
-                "1",
-                "--days",
-                "5",
-                "--events-per-day",
-                "300",
-                "--events-per-file",
-                "100",
-                "--threads",
-                "2",
-            ]
-            .map(std::ffi::OsString::from),
-        ),
+    trailguard_gen::generate(
+        &corpus,
+        &[
+            "--seed",
+            "5",
+            "--accounts",
+            "1",
+            "--regions",
+            "1",
+            "--days",
+            "5",
+            "--events-per-day",
+            "300",
+            "--events-per-file",
+            "100",
+            "--threads",
+            "2",
+        ],
     )
     .expect("trailguard-gen");
     let weed = SeaweedFs::start("trail");
