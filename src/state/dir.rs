@@ -59,11 +59,7 @@ pub(super) fn write_pointer(dir: &Path, text: &str) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("removing {}", tmp.display())),
     }
-    let mut f = no_follow()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| open_error(&tmp, e, "writing"))?;
+    let mut f = crate::output::open_new(&tmp).map_err(|e| open_error(&tmp, e, "writing"))?;
     f.write_all(format!("{text}\n").as_bytes())
         .and_then(|_| f.sync_all())
         .with_context(|| format!("writing {}", tmp.display()))?;
