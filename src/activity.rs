@@ -170,6 +170,7 @@ impl Agg {
 struct FileKey {
     strs: [u32; 6],
     class: EventClass,
+    facts: crate::iam::request::Facts,
     day: i32,
 }
 
@@ -190,6 +191,9 @@ pub struct ActivityKey {
     pub region: Arc<str>,
     /// Event class, for the mapping.
     pub class: EventClass,
+    /// What the request asked, for events whose actions depend on it
+    /// ([`crate::iam::request`]; 0 for every other event).
+    pub facts: crate::iam::request::Facts,
     /// Day of `eventTime`, or [`NO_DAY`].
     pub day: i32,
 }
@@ -230,6 +234,7 @@ impl FileActivity {
                 it.id(region),
             ],
             class: EventClass::of(e.event_type),
+            facts: crate::iam::request::facts(e),
             day,
         };
         self.rows
@@ -253,6 +258,7 @@ impl FileActivity {
                         event_name: s(4),
                         region: s(5),
                         class: k.class,
+                        facts: k.facts,
                         day: k.day,
                     },
                     a,
@@ -298,7 +304,7 @@ pub struct Activity {
     days: BTreeMap<i32, HashMap<ActivityKey, Agg>>,
     flushed_before: Option<i32>,
     late_events: u64,
-    resolved: HashMap<(Arc<str>, Arc<str>, EventClass), Resolved>,
+    resolved: HashMap<(Arc<str>, Arc<str>, EventClass, crate::iam::request::Facts), Resolved>,
     names_seen: HashMap<(Arc<str>, Arc<str>), MappingStatus>,
     coverage: Coverage,
 }
@@ -360,11 +366,22 @@ impl Activity {
     }
 
     fn resolve(&mut self, k: &ActivityKey) -> Resolved {
-        let rk = (k.event_source.clone(), k.event_name.clone(), k.class);
+        let rk = (
+            k.event_source.clone(),
+            k.event_name.clone(),
+            k.class,
+            k.facts,
+        );
         if let Some(r) = self.resolved.get(&rk) {
             return r.clone();
         }
-        let m = mapping::map_event(&k.event_source, &k.event_name, k.class.event_type());
+        let mut m = mapping::map_event(&k.event_source, &k.event_name, k.class.event_type());
+        if m.status == MappingStatus::Mapped
+            && let Some(actions) =
+                crate::iam::request::resolve(&k.event_source, &k.event_name, k.facts)
+        {
+            m.actions = actions;
+        }
         let r = Resolved {
             action: m.joined().map(Arc::from),
             status: m.status,
@@ -417,6 +434,7 @@ mod tests {
             event_name: Arc::from(name),
             region: Arc::from("us-east-1"),
             class: EventClass::Call,
+            facts: 0,
             day,
         }
     }

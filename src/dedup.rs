@@ -8,9 +8,10 @@
 //!
 //! IDs are stored as 128-bit keys: a UUID (what CloudTrail writes) is its own key, anything else
 //! is hashed with a fixed-seed 128-bit hash, and either is mixed with the event's time, source,
-//! name and account ([`event_key`]) so that only a real copy of an event is its duplicate.
+//! name and account under a secret seed ([`Dedup::event_key`]) so that only a real copy of an
+//! event is its duplicate.
 
-use ahash::{HashMap, HashMapExt, HashSet};
+use ahash::{HashMap, HashMapExt};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 
@@ -19,9 +20,29 @@ use crate::event_id::parse_uuid;
 
 const SHARDS: usize = 64;
 
+/// A set of 128-bit keys. The keys are already well mixed (UUIDs and hashes), so a one-multiply
+/// hash does; foldhash is seeded per process, so input cannot be chosen to collide.
+pub type KeySet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+type HashSet<K> = KeySet<K>;
+
 /// A concurrent set of seen event IDs, grouped by day.
 pub struct Dedup {
     shards: Vec<Mutex<HashMap<i32, HashSet<u128>>>>,
+    /// The secret that mixes an event's content into its key ([`Dedup::event_key`]).
+    seed: [u64; 4],
+    content: ahash::RandomState,
+}
+
+/// Seeds of the content hash in states written before the seed was kept: public constants.
+pub const LEGACY_SEED: [u64; 4] = [11, 12, 13, 14];
+
+/// A fresh secret seed from the operating system's randomness (through std's `RandomState`).
+pub fn random_seed() -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for (i, v) in out.iter_mut().enumerate() {
+        *v = std::collections::hash_map::RandomState::new().hash_one(i as u64);
+    }
+    out
 }
 
 impl Default for Dedup {
@@ -32,29 +53,6 @@ impl Default for Dedup {
 
 fn shard_of(key: u128) -> usize {
     (key as u64 ^ (key >> 64) as u64) as usize % SHARDS
-}
-
-/// The key that deduplicates one event: its `eventID` ([`id_key`]) mixed with what every copy
-/// of the same event carries (`eventTime`, `eventSource`, `eventName`, `recipientAccountId`).
-/// The copies an organization trail and an account trail deliver share all of them; a record
-/// that copies an `eventID` and nothing else (or forges another event under it) gets another
-/// key, so it can never make the genuine event look like a duplicate.
-pub fn event_key(e: &Event<'_, '_>) -> Option<u128> {
-    let id = e.event_id?;
-    let s = ahash::RandomState::with_seeds(11, 12, 13, 14);
-    let mut h = s.build_hasher();
-    for part in [
-        e.event_time,
-        e.event_source,
-        e.event_name,
-        e.recipient_account_id,
-    ] {
-        let p = part.unwrap_or("");
-        h.write_usize(p.len());
-        h.write(p.as_bytes());
-    }
-    let m = h.finish();
-    Some(id_key(id) ^ ((u128::from(m) << 64) | u128::from(m.rotate_left(29))))
 }
 
 /// The 128-bit key of an event ID.
@@ -74,11 +72,48 @@ pub fn id_key(id: &str) -> u128 {
 }
 
 impl Dedup {
-    /// An empty set.
+    /// An empty set with a fresh secret seed.
     pub fn new() -> Self {
+        Self::with_seed(random_seed())
+    }
+
+    /// An empty set whose content hash uses `seed` (a `--state` run keeps its seed, so that
+    /// the keys it stored match the events of the next run).
+    pub fn with_seed(seed: [u64; 4]) -> Self {
         Dedup {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            seed,
+            content: ahash::RandomState::with_seeds(seed[0], seed[1], seed[2], seed[3]),
         }
+    }
+
+    /// The seed of the content hash.
+    pub fn seed(&self) -> [u64; 4] {
+        self.seed
+    }
+
+    /// The key that deduplicates one event: its `eventID` ([`id_key`]) mixed with what every
+    /// copy of the same event carries (`eventTime`, `eventSource`, `eventName`,
+    /// `recipientAccountId`). The copies an organization trail and an account trail deliver
+    /// share all of them; a record that copies an `eventID` and nothing else (or forges
+    /// another event under it) gets another key, so it can never make the genuine event look
+    /// like a duplicate. The content hash is keyed with a secret seed: without it, a forger
+    /// could pick an ID whose mixed key equals a genuine event's.
+    pub fn event_key(&self, e: &Event<'_, '_>) -> Option<u128> {
+        let id = e.event_id?;
+        let mut h = self.content.build_hasher();
+        for part in [
+            e.event_time,
+            e.event_source,
+            e.event_name,
+            e.recipient_account_id,
+        ] {
+            let p = part.unwrap_or("");
+            h.write_usize(p.len());
+            h.write(p.as_bytes());
+        }
+        let m = h.finish();
+        Some(id_key(id) ^ ((u128::from(m) << 64) | u128::from(m.rotate_left(29))))
     }
 
     /// Records an event ID for a day; `true` the first time, `false` for a duplicate.
@@ -170,6 +205,48 @@ impl Dedup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key_of(d: &Dedup, json: &str) -> u128 {
+        let mut buf = json.as_bytes().to_vec();
+        let tape = simd_json::to_tape(&mut buf).unwrap();
+        d.event_key(&Event::from_value(tape.as_value()).unwrap())
+            .unwrap()
+    }
+
+    fn ev(id: &str, name: &str) -> String {
+        format!(
+            r#"{{"eventID":"{id}","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"{name}","recipientAccountId":"111122223333"}}"#
+        )
+    }
+
+    #[test]
+    fn a_forger_cannot_choose_an_id_that_takes_a_genuine_key() {
+        let genuine = ev("293ba626-3be5-4a26-ab1b-0f4c54f49959", "DeleteBucket");
+        // With a public seed the content hash is known: XOR the difference of the two
+        // contents' hashes into the ID, and the forged record gets the genuine record's key.
+        let public = Dedup::with_seed(LEGACY_SEED);
+        let g = key_of(&public, &genuine);
+        let zero = key_of(
+            &public,
+            &ev("00000000-0000-0000-0000-000000000000", "ListBuckets"),
+        );
+        let forged_id = crate::event_id::format_uuid(g ^ zero);
+        let forged = ev(&forged_id, "ListBuckets");
+        assert_eq!(
+            key_of(&public, &forged),
+            g,
+            "the attack works on a public seed"
+        );
+        // With a secret seed the same construction fails.
+        let secret = Dedup::new();
+        assert_ne!(secret.seed(), LEGACY_SEED);
+        assert_ne!(key_of(&secret, &forged), key_of(&secret, &genuine));
+        // Copies of one event still share their key, and a kept seed gives the same keys.
+        assert_eq!(key_of(&secret, &genuine), key_of(&secret, &genuine.clone()));
+        let again = Dedup::with_seed(secret.seed());
+        assert_eq!(key_of(&again, &genuine), key_of(&secret, &genuine));
+        assert_ne!(random_seed(), random_seed());
+    }
 
     #[test]
     fn keys_uuids_exactly_and_hashes_the_rest() {

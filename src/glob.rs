@@ -15,9 +15,26 @@ pub enum Case {
 
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &[u8], text: &[u8], case: Case) -> bool {
-    let eq = |a: u8, b: u8| match case {
-        Case::Insensitive => a.eq_ignore_ascii_case(&b),
-        Case::Sensitive => a == b,
+    run(pattern, text, case, false)
+}
+
+/// Whether `pattern` matches every text that `sub` matches (`sub` may hold wildcards too), so
+/// that allowing `sub` is never wider than allowing `pattern`. Sound, and exact for the
+/// patterns policies hold: a wildcard of `sub` is matched only by a `*` of `pattern` (or a
+/// `?` by a `?`), never by a literal character. `arn:aws:s3:::b/*` covers `arn:aws:s3:::b/x/*`
+/// but `arn:aws:s3:::b/?` does not cover `arn:aws:s3:::b/*`.
+pub fn covers(pattern: &str, sub: &str, case: Case) -> bool {
+    run(pattern.as_bytes(), sub.as_bytes(), case, true)
+}
+
+fn run(pattern: &[u8], text: &[u8], case: Case, text_has_wildcards: bool) -> bool {
+    let wild = |b: u8| text_has_wildcards && (b == b'*' || b == b'?');
+    let eq = |a: u8, b: u8| {
+        !wild(b)
+            && match case {
+                Case::Insensitive => a.eq_ignore_ascii_case(&b),
+                Case::Sensitive => a == b,
+            }
     };
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -29,11 +46,12 @@ pub fn matches(pattern: &[u8], text: &[u8], case: Case) -> bool {
                     p += 1;
                     continue;
                 }
-                b'?' => {
+                b'?' if !(text_has_wildcards && text[t] == b'*') => {
                     p += 1;
                     t += 1;
                     continue;
                 }
+                b'?' => {}
                 c if eq(c, text[t]) => {
                     p += 1;
                     t += 1;
@@ -62,6 +80,31 @@ pub fn matches_str(pattern: &str, text: &str, case: Case) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn covers_is_inclusion_of_wildcard_patterns() {
+        let s = Case::Sensitive;
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/*", s));
+        assert!(covers("arn:aws:s3:::*", "arn:aws:s3:::b/*", s));
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*", s));
+        assert!(covers("arn:aws:s3:::b/?", "arn:aws:s3:::b/?", s));
+        assert!(!covers("arn:aws:s3:::b/?", "arn:aws:s3:::b/*", s));
+        assert!(!covers("arn:aws:s3:::b/x*", "arn:aws:s3:::b/*", s));
+        assert!(!covers("arn:aws:s3:::b-a/*", "arn:aws:s3:::b-b/*", s));
+        assert!(!covers("arn:aws:s3:::B/*", "arn:aws:s3:::b/*", s));
+        assert!(covers(
+            "arn:aws:dynamodb:*:1:table/t",
+            "arn:aws:dynamodb:*:1:table/t",
+            s
+        ));
+        assert!(!covers(
+            "arn:aws:dynamodb:us-east-1:1:table/t",
+            "arn:aws:dynamodb:*:1:table/t",
+            s
+        ));
+        // Without wildcards in `sub`, covers is matches.
+        assert!(covers("a*c", "abc", s) && !covers("a*c", "abd", s));
+    }
 
     #[test]
     fn edge_cases_and_case() {

@@ -5,6 +5,8 @@
 //!   up case-insensitively by name or expanded from IAM wildcards (`s3:Get*`).
 //! * [`mapping`]: resolves a CloudTrail `(eventSource, eventName, eventType)` to the IAM
 //!   actions it exercised, or says why it cannot.
+//! * [`request`]: which of the actions a conditional event may need it did need, from its
+//!   request parameters (`versionId`, the PartiQL verb, the kinds of transaction items, ...).
 //! * [`policy`]: IAM policy documents (identity, resource and trust policies): a typed model,
 //!   a parser for plain and URL-encoded JSON, and who a policy lets in (public, conditioned,
 //!   other accounts).
@@ -33,6 +35,7 @@ pub mod details;
 pub mod engine;
 pub mod mapping;
 pub mod policy;
+pub mod request;
 
 #[cfg(test)]
 pub(crate) mod test_util {

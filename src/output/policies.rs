@@ -63,10 +63,37 @@ fn clear(root: &Path) -> io::Result<()> {
 /// and `<stem>.txt` reports, `<stem>` being [`file_stem`] of the principal's name. A plan whose
 /// account or kind is not one a path can be built from is skipped with a warning. Returns the
 /// number of policy documents.
-pub fn write(out: &Path, plans: &[Plan]) -> anyhow::Result<u64> {
+///
+/// The run owns `policies/`: the files are written into a fresh temporary folder beside it,
+/// which then replaces the old `policies/` (renamed aside, then removed), so that no file of an
+/// earlier run survives and a reader never sees a half-written mix. Without `--iam-details`
+/// (`active` false) the old folder is only removed.
+pub fn write(out: &Path, plans: &[Plan], active: bool) -> anyhow::Result<u64> {
     let root = out.join("policies");
-    clear(&root).with_context(|| format!("clearing {}", root.display()))?;
-    ensure_dir(&root).with_context(|| format!("creating {}", root.display()))?;
+    if !active {
+        clear(&root).with_context(|| format!("removing {} of an earlier run", root.display()))?;
+        return Ok(0);
+    }
+    let pid = std::process::id();
+    let tmp = out.join(format!(".policies.tmp-{pid}"));
+    clear(&tmp).with_context(|| format!("clearing {}", tmp.display()))?;
+    ensure_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let n = write_all(&tmp, plans)?;
+    let old = out.join(format!(".policies.old-{pid}"));
+    clear(&old).with_context(|| format!("clearing {}", old.display()))?;
+    match std::fs::symlink_metadata(&root) {
+        Ok(_) => std::fs::rename(&root, &old)
+            .with_context(|| format!("moving {} aside", root.display()))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", root.display())),
+    }
+    std::fs::rename(&tmp, &root)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), root.display()))?;
+    clear(&old).with_context(|| format!("removing {}", old.display()))?;
+    Ok(n)
+}
+
+fn write_all(root: &Path, plans: &[Plan]) -> anyhow::Result<u64> {
     let mut n = 0;
     for p in plans {
         if !crate::iam::is_account_id(&p.account) || !KINDS.contains(&p.kind) || p.name.is_empty() {
@@ -322,7 +349,7 @@ mod tests {
             plan("111122223333", "user", &"u".repeat(10_000)),
             plan("111122223333", "user", ""),
         ];
-        let n = write(&out, &plans).unwrap();
+        let n = write(&out, &plans, true).unwrap();
         assert_eq!(n, 4);
         // The paths the findings name are the files written.
         for p in &plans[..1] {
@@ -369,7 +396,7 @@ mod tests {
         let out = tmp.path().join("out");
         std::fs::create_dir_all(out.join("policies")).unwrap();
         std::os::unix::fs::symlink(&outside, out.join("policies/111122223333")).unwrap();
-        write(&out, &[plan("111122223333", "role", "app")]).unwrap();
+        write(&out, &[plan("111122223333", "role", "app")], true).unwrap();
         assert!(tree(&outside).is_empty());
         assert!(out.join("policies/111122223333/role/app.json").is_file());
 
@@ -386,7 +413,7 @@ mod tests {
         let out2 = tmp.path().join("out2");
         std::fs::create_dir(&out2).unwrap();
         std::os::unix::fs::symlink(&outside, out2.join("policies")).unwrap();
-        write(&out2, &[plan("111122223333", "role", "app")]).unwrap();
+        write(&out2, &[plan("111122223333", "role", "app")], true).unwrap();
         assert_eq!(tree(&outside), ["keep"]);
         assert!(out2.join("policies/111122223333/role/app.json").is_file());
     }

@@ -133,6 +133,10 @@ pub struct RunSummary {
     pub permission_rows: u64,
     /// Policy documents written under `policies/`.
     pub policies_written: u64,
+    /// Accounts of `--iam-details` of which no CloudTrail event was read in the window: their
+    /// principals get "no evidence" (a report, no finding, no suggestion).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub no_evidence_accounts: Vec<String>,
     /// Entities of `--iam-details` left out because IAM could not have produced them (a bad
     /// account, name, path or ARN), each with its file and why.
     pub inventory_rejected: Vec<crate::iam::details::Rejected>,
@@ -222,6 +226,12 @@ impl RunSummary {
                 st.ledger_objects,
                 st.usage_rows,
                 st.aged_out.actions
+            ));
+        }
+        if !self.no_evidence_accounts.is_empty() {
+            s.push_str(&format!(
+                "  least privilege: no CloudTrail read for account(s) {} of --iam-details: no evidence, nothing proposed for them\n",
+                self.no_evidence_accounts.join(", ")
             ));
         }
         if !self.inventory_rejected.is_empty() {

@@ -62,10 +62,9 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     let (out_tx, out_rx) = crossbeam_channel::bounded::<ObjectResult>(threads * 4);
     let tracker = Mutex::new(Tracker::default());
     let budget = MemoryBudget::new(cfg.decode_budget);
-    let dedup = Dedup::new();
+    let dedup = state.as_ref().map_or_else(Dedup::new, |st| st.dedup());
     let mut fetch_opts = cfg.fetch.clone();
     if let Some(st) = &state {
-        st.seed(&dedup);
         fetch_opts.seen = Some(st.seen());
     }
     let shared = Shared {

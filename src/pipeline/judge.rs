@@ -21,6 +21,8 @@ pub(super) struct Judged {
     pub rows: Vec<PermissionRow>,
     /// The least-privilege suggestions.
     pub plans: Vec<Plan>,
+    /// Accounts of the details without CloudTrail in the window.
+    pub no_evidence: Vec<String>,
 }
 
 /// Runs the inventory rules and the least-privilege step over the run's usage.
@@ -73,7 +75,11 @@ pub(super) fn run(
         }
     }
     // Granted versus used.
-    let Output { rows, mut plans } = crate::recommend::run(crate::recommend::Inputs {
+    let Output {
+        rows,
+        mut plans,
+        no_evidence,
+    } = crate::recommend::run(crate::recommend::Inputs {
         inventory: inputs.inventory.as_ref(),
         usage,
         window,
@@ -99,5 +105,6 @@ pub(super) fn run(
         found,
         rows,
         plans,
+        no_evidence,
     }
 }

@@ -100,9 +100,11 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     if let Some(inv) = &inputs.inventory {
         sum.inventory_rejected = inv.rejected.clone();
     }
-    if inputs.inventory.is_some() {
-        sum.policies_written = crate::output::policies::write(&cfg.out_dir, &judged.plans)?;
-    }
+    // Each run owns `policies/`: written afresh, or removed when there is nothing to write,
+    // so that no suggestion of an earlier run is left to be applied by mistake.
+    sum.policies_written =
+        crate::output::policies::write(&cfg.out_dir, &judged.plans, inputs.inventory.is_some())?;
+    sum.no_evidence_accounts = judged.no_evidence;
     sum.window = judged.window;
     sum.rules_not_run = judged.not_run;
     let found = judged.found;

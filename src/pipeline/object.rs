@@ -4,7 +4,7 @@
 
 use crate::activity::{ActivityKey, Agg, FileActivity, Interner, NO_DAY};
 use crate::decode::{Decoded, Decoder};
-use crate::dedup::{Dedup, event_key};
+use crate::dedup::{Dedup, KeySet};
 use crate::detect::{Detector, EventCtx, Hits, Partial, Trusted, implausible_event_time};
 use crate::event::Event;
 use crate::source::{ObjectRef, Selection, SourceItem};
@@ -73,10 +73,10 @@ pub(super) struct Quarantine {
     /// Keys that occur more than once in this object (found after a pass; usually none), and
     /// those of them seen so far in the current pass: the first occurrence counts, the others
     /// are duplicates. Keeping only these off the hot path saves a set insert per event.
-    repeated: ahash::HashSet<(i32, u128)>,
-    seen: ahash::HashSet<(i32, u128)>,
+    repeated: KeySet<(i32, u128)>,
+    seen: KeySet<(i32, u128)>,
     /// Keys this object committed in an earlier pass (they are its own).
-    owned: ahash::HashSet<(i32, u128)>,
+    owned: KeySet<(i32, u128)>,
 }
 
 /// What one object gave, or why it gave nothing.
@@ -262,7 +262,7 @@ fn pass_event(
         return;
     }
     let day = e.time_ms.map(day_of).unwrap_or(NO_DAY);
-    if let Some(key) = event_key(e) {
+    if let Some(key) = sh.dedup.event_key(e) {
         let k = (day, key);
         if !q.repeated.is_empty() && q.repeated.contains(&k) && !q.seen.insert(k) {
             st.duplicates += 1;

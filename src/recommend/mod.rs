@@ -113,6 +113,17 @@ pub struct Output {
     pub rows: Vec<PermissionRow>,
     /// Per-principal suggestions (principals of the details only).
     pub plans: Vec<Plan>,
+    /// Accounts of the details of which no CloudTrail event was read in the window: their
+    /// principals get no finding and no suggestion (there is no evidence of what they use).
+    pub no_evidence: Vec<String>,
+}
+
+/// Whether CloudTrail of `account` was read in the window: some event of it was counted.
+fn has_evidence(usage: &Usage, account: &str, window: Option<Window>) -> bool {
+    usage
+        .accounts
+        .get(account)
+        .is_some_and(|s| window.is_none_or(|w| s.last >= w.start && s.first <= w.end))
 }
 
 /// Runs the step.
@@ -130,7 +141,26 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
     if let Some(inv) = inp.inventory {
         for acct in inv.accounts.values() {
             let grants = inp.engine.evaluate_account(acct);
+            let evidence = has_evidence(usage, &acct.account, inp.window);
+            if !evidence {
+                out.no_evidence.push(acct.account.clone());
+            }
             for g in grants {
+                let used_key = principal_key(&g.principal_arn).and_then(|k| by_key.get(&k));
+                if let Some(k) = used_key {
+                    seen.insert(k);
+                }
+                let used = used_key.and_then(|k| usage.actions.get(*k));
+                let first_row = out.rows.len();
+                let mut plan = plan_principal(&g, used, usage, inp.window, &mut out.rows);
+                if !evidence {
+                    // No CloudTrail of the account was read: nothing could be observed.
+                    for r in &mut out.rows[first_row..] {
+                        r.observable = false;
+                    }
+                }
+                // A service-linked role's policies belong to AWS: its rows are written, but
+                // nothing is proposed for it.
                 if acct
                     .roles
                     .iter()
@@ -138,12 +168,11 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                 {
                     continue;
                 }
-                let used_key = principal_key(&g.principal_arn).and_then(|k| by_key.get(&k));
-                if let Some(k) = used_key {
-                    seen.insert(k);
+                if !evidence {
+                    plan.finding = None;
+                    plan.documents.clear();
+                    plan.report = report::no_evidence(&g, inp.window);
                 }
-                let used = used_key.and_then(|k| usage.actions.get(*k));
-                let plan = plan_principal(&g, used, usage, inp.window, &mut out.rows);
                 out.plans.push(plan);
             }
         }

@@ -100,13 +100,26 @@ pub(super) fn plan_principal(
             rows.push(used_only_row(&g.principal_arn, pa, a, u, window));
         }
     }
-    // Unobservable actions are kept only in services the principal was seen using: a
-    // wholesale copy of every permission-only action of an admin would defeat the purpose.
+    // Kept unobserved: only data-event actions of a service the principal was seen using, in
+    // an account whose trail recorded no data events of it (CloudTrail could not have shown
+    // their use). A permission-only action (no API call of its name) that an observed call
+    // needs is already *used*: the mapping table adds it beside the call (`iam:PassRole` with
+    // `lambda:CreateFunction`). Every other unseen permission-only action is not needed by
+    // anything that was observed: it stays out of the suggestion, listed as unused.
     let kept_unobservable: Vec<ActionId> = unobservable_held
         .iter()
-        .filter(|(id, _)| used_services.contains(c.get(*id).service))
+        .filter(|(id, _)| {
+            let a = c.get(*id);
+            used_services.contains(a.service)
+                && super::observable::data_event_source(a.service, a.name).is_some()
+        })
         .map(|(id, _)| *id)
         .collect();
+    // Permission-only actions nothing observed needed are unused.
+    unused.extend(unobservable_held.iter().map(|(id, _)| *id).filter(|id| {
+        let a = c.get(*id);
+        super::observable::data_event_source(a.service, a.name).is_none()
+    }));
     let resources = resources_by_action(g, usage);
     let documents = build_documents(g, &keep, &kept_unobservable, &resources);
     let granted_n = g.granted.len();

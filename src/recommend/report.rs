@@ -107,3 +107,36 @@ pub(super) fn report(
     }
     s
 }
+
+/// The report of a principal whose account had no CloudTrail event in the window.
+pub(super) fn no_evidence(g: &Grant, window: Option<Window>) -> String {
+    let mut s = format!(
+        "{} {} ({})\n",
+        if g.kind == PrincipalKind::User {
+            "IAM user"
+        } else {
+            "Role"
+        },
+        g.name,
+        g.principal_arn
+    );
+    s.push_str(&format!(
+        "no evidence: no CloudTrail event of account {} was read{}, so nothing shows what this \
+         principal uses. Nothing is proposed and no finding is reported; scan this account's \
+         trail (its `AWSLogs/{}/CloudTrail/` prefix, or the organization trail) to get a \
+         suggestion.\n",
+        g.account,
+        window.map_or(String::new(), |w| format!(
+            " in the window {} to {}",
+            crate::time::format_ms(w.start),
+            crate::time::format_ms(w.end)
+        )),
+        g.account
+    ));
+    s.push_str(&format!(
+        "granted: {} actions ({} policies evaluated)\n",
+        g.granted.len(),
+        g.sources.len()
+    ));
+    s
+}

@@ -1,9 +1,11 @@
 //! The suggested policy documents: the resources each kept action touched, generalized but
 //! never wider than the grant, grouped into statements and split to IAM's size limit.
 
+use crate::glob::{Case, covers};
 use crate::iam::catalog::{ActionId, catalog};
-use crate::iam::engine::Grant;
+use crate::iam::engine::{Grant, StatementRef};
 use crate::iam::mapping::map_event;
+use crate::iam::policy::Match;
 use crate::usage::{Usage, principal_key};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +40,7 @@ pub(super) fn resources_by_action(
 }
 
 /// Case-sensitive ARN glob (ARNs are case-sensitive): [`crate::glob::matches_str`].
+#[cfg(test)]
 pub(super) fn glob(pattern: &str, text: &str) -> bool {
     crate::glob::matches_str(pattern, text, crate::glob::Case::Sensitive)
 }
@@ -92,76 +95,40 @@ pub(super) fn generalize(service: &str, action: &str, arns: &BTreeSet<String>) -
     out
 }
 
-/// The resources to allow for an action: what was touched, generalized, but never wider than
-/// the grant (each suggested resource must be matched by a granted pattern, else the touched
-/// ARNs themselves, else the granted patterns).
-fn suggested_resources(
-    g: &Grant,
-    id: ActionId,
-    touched: Option<&crate::usage::Resources>,
-) -> Vec<String> {
-    let a = catalog().get(id);
-    // NotResource grants cannot be bounded by patterns: only the ARNs actually touched (which
-    // the principal could reach) are safe to name.
-    let not_resource = g
-        .statements_for(id)
-        .iter()
-        .any(|st| matches!(st.resource, Some(crate::iam::policy::Match::Not(_))));
-    if not_resource {
-        return match touched.filter(|t| !t.overflow && !t.unnamed && !t.arns.is_empty()) {
-            Some(t) => t.arns.iter().cloned().collect(),
-            None => vec!["*".to_string()],
-        };
-    }
-    let granted = g.resources_for(id);
-    let covered = |r: &str| granted.iter().any(|p| glob(p, r));
-    let fallback = || {
-        if granted.is_empty() {
-            vec!["*".to_string()]
-        } else {
-            granted.clone()
+/// One part of what a suggestion allows for an action: resources (as `Resource`, or as the
+/// grant's own `NotResource`) under the conditions of the granting statement it relies on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Piece {
+    /// `true`: `NotResource` (copied from the grant), else `Resource`.
+    pub not: bool,
+    /// The resources, sorted.
+    pub resources: Vec<String>,
+    /// The `Condition` block, as JSON text (empty when unconditional).
+    pub condition: String,
+}
+
+/// Whether an `Allow` statement's resource element allows every resource `r` stands for.
+fn statement_covers(st: &StatementRef<'_>, r: &str) -> bool {
+    match st.resource {
+        None => true,
+        Some(Match::Is(ps)) => ps.iter().any(|p| covers(p, r, Case::Sensitive)),
+        // NotResource: only a concrete ARN can be shown to stay outside the exclusions.
+        Some(Match::Not(ps)) => {
+            !r.contains(['*', '?'])
+                && !ps
+                    .iter()
+                    .any(|p| crate::glob::matches_str(p, r, Case::Sensitive))
         }
-    };
-    let Some(t) = touched.filter(|t| !t.overflow && !t.unnamed && !t.arns.is_empty()) else {
-        return fallback();
-    };
-    let general = generalize(a.service, a.name, &t.arns);
-    if general.is_empty() {
-        return fallback();
     }
-    if general.iter().all(|r| covered(r)) {
-        return general.into_iter().collect();
-    }
-    if t.arns.iter().all(|r| covered(r)) {
-        return t.arns.iter().cloned().collect();
-    }
-    fallback()
 }
 
-fn compact_len(v: &Value) -> usize {
-    serde_json::to_string(v).map_or(usize::MAX, |s| s.len())
-}
-
-fn sid(prefix: &str, resources: &[String], n: usize) -> String {
-    let base: String = prefix
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    let _ = resources;
-    format!("{base}{n}")
-}
-
-/// The `Condition` block a suggestion must keep for an action that is granted only under a
-/// condition: the conditions of the first statement that grants it (never dropped, so the
-/// suggestion is never wider than the grant).
-fn conditions_of(g: &Grant, id: ActionId) -> Option<Value> {
-    if !g.conditional.contains(id) {
-        return None;
+/// The `Condition` block of a statement as JSON (empty text when it has none).
+fn condition_block(conditions: &[crate::iam::policy::Condition]) -> String {
+    if conditions.is_empty() {
+        return String::new();
     }
-    let stmts = g.statements_for(id);
-    let st = stmts.iter().find(|st| !st.conditions.is_empty())?;
     let mut block = serde_json::Map::new();
-    for c in st.conditions {
+    for c in conditions {
         let op = block
             .entry(c.operator.clone())
             .or_insert_with(|| Value::Object(serde_json::Map::new()));
@@ -176,7 +143,97 @@ fn conditions_of(g: &Grant, id: ActionId) -> Option<Value> {
             );
         }
     }
-    Some(Value::Object(block))
+    Value::Object(block).to_string()
+}
+
+/// Assigns each resource to a statement that allows it, preferring statements without a
+/// condition; `None` when some resource no statement allows.
+fn assign(stmts: &[StatementRef<'_>], resources: &BTreeSet<String>) -> Option<Vec<Piece>> {
+    let mut by_cond: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in resources {
+        let st = stmts
+            .iter()
+            .filter(|st| statement_covers(st, r))
+            .min_by_key(|st| st.conditions.len())?;
+        by_cond
+            .entry(condition_block(st.conditions))
+            .or_default()
+            .insert(r.clone());
+    }
+    Some(
+        by_cond
+            .into_iter()
+            .map(|(condition, rs)| Piece {
+                not: false,
+                resources: rs.into_iter().collect(),
+                condition,
+            })
+            .collect(),
+    )
+}
+
+/// What to allow for an action, statement by statement, never wider than the grant: each
+/// resource is allowed only under a statement that allows the action on it, with that
+/// statement's conditions. Tried in order: the touched ARNs generalized ([`generalize`]), the
+/// touched ARNs themselves (those some statement allows; a call allowed by a resource policy
+/// alone is not the identity policy's to grant), and, when the calls named no resource, the
+/// granting statements' own resources and conditions, as written.
+pub(super) fn pieces(
+    g: &Grant,
+    id: ActionId,
+    touched: Option<&crate::usage::Resources>,
+) -> Vec<Piece> {
+    let a = catalog().get(id);
+    let stmts = g.statements_for(id);
+    if let Some(t) = touched.filter(|t| !t.overflow && !t.unnamed && !t.arns.is_empty()) {
+        let general = generalize(a.service, a.name, &t.arns);
+        if !general.is_empty()
+            && let Some(p) = assign(&stmts, &general)
+        {
+            return p;
+        }
+        let allowed: BTreeSet<String> = t
+            .arns
+            .iter()
+            .filter(|r| stmts.iter().any(|st| statement_covers(st, r)))
+            .cloned()
+            .collect();
+        if !allowed.is_empty()
+            && let Some(p) = assign(&stmts, &allowed)
+        {
+            return p;
+        }
+    }
+    // The grant as written, statement by statement.
+    let mut out: BTreeSet<Piece> = BTreeSet::new();
+    for st in &stmts {
+        let (not, resources) = match st.resource {
+            None => (false, vec!["*".to_string()]),
+            Some(Match::Is(v)) => (false, v.clone()),
+            Some(Match::Not(v)) => (true, v.clone()),
+        };
+        let mut resources = resources;
+        resources.sort();
+        resources.dedup();
+        out.insert(Piece {
+            not,
+            resources,
+            condition: condition_block(st.conditions),
+        });
+    }
+    out.into_iter().collect()
+}
+
+fn compact_len(v: &Value) -> usize {
+    serde_json::to_string(v).map_or(usize::MAX, |s| s.len())
+}
+
+fn sid(prefix: &str, n: usize) -> String {
+    let base: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("{base}{n}")
 }
 
 pub(super) fn build_documents(
@@ -186,41 +243,74 @@ pub(super) fn build_documents(
     touched: &BTreeMap<ActionId, crate::usage::Resources>,
 ) -> Vec<Value> {
     let c = catalog();
-    // Group actions by their resource list.
-    type Key = (bool, Vec<String>, String);
-    let mut groups: BTreeMap<Key, (Option<Value>, Vec<String>)> = BTreeMap::new();
-    let mut add = |unobs: bool, id: ActionId, r: Vec<String>| {
-        let cond = conditions_of(g, id);
-        let ck = cond.as_ref().map(Value::to_string).unwrap_or_default();
-        groups
-            .entry((unobs, r, ck))
-            .or_insert_with(|| (cond, Vec::new()))
-            .1
-            .push(c.get(id).full_name());
-    };
-    for &id in keep {
-        add(false, id, suggested_resources(g, id, touched.get(&id)));
-    }
-    for &id in unobservable {
-        add(true, id, suggested_resources(g, id, None));
+    // Group actions by what they are allowed on and under which condition.
+    let mut groups: BTreeMap<(bool, Piece), Vec<String>> = BTreeMap::new();
+    for (unobs, ids) in [(false, keep), (true, unobservable)] {
+        for &id in ids {
+            let t = if unobs { None } else { touched.get(&id) };
+            for p in pieces(g, id, t) {
+                groups
+                    .entry((unobs, p))
+                    .or_default()
+                    .push(c.get(id).full_name());
+            }
+        }
     }
     let mut statements: Vec<Value> = Vec::new();
     let mut n = 0;
-    for ((unobs, resources, _), (cond, mut actions)) in groups {
+    for ((unobs, piece), mut actions) in groups {
         actions.sort();
+        actions.dedup();
+        let resource = if piece.resources.len() == 1 {
+            json!(piece.resources[0])
+        } else {
+            json!(piece.resources)
+        };
         // A statement too large for one document is cut into action chunks.
         for chunk in actions.chunks(150) {
             n += 1;
-            let mut s = json!({
-                "Sid": sid(if unobs { "UnobservableKeptForReview" } else { "UsedInWindow" }, &resources, n),
-                "Effect": "Allow",
-                "Action": chunk,
-                "Resource": if resources.len() == 1 { json!(resources[0]) } else { json!(resources) },
-            });
-            if let Some(c) = &cond {
-                s["Condition"] = c.clone();
+            let mut s = serde_json::Map::new();
+            s.insert(
+                "Sid".into(),
+                json!(sid(
+                    if unobs {
+                        "UnobservableKeptForReview"
+                    } else {
+                        "UsedInWindow"
+                    },
+                    n
+                )),
+            );
+            s.insert("Effect".into(), json!("Allow"));
+            s.insert("Action".into(), json!(chunk));
+            s.insert(
+                if piece.not { "NotResource" } else { "Resource" }.into(),
+                resource.clone(),
+            );
+            if !piece.condition.is_empty()
+                && let Ok(cond) = serde_json::from_str::<Value>(&piece.condition)
+            {
+                s.insert("Condition".into(), cond);
             }
-            statements.push(s);
+            statements.push(Value::Object(s));
+        }
+    }
+    // The identity policies' Deny statements that name a kept action stay in force: the
+    // suggestion replaces those policies, so without them it could allow what they refuse.
+    let all: Vec<ActionId> = keep.iter().chain(unobservable).copied().collect();
+    let mut seen = BTreeSet::new();
+    for d in g.denies_for(&all) {
+        let mut v = d.to_value();
+        if let Some(o) = v.as_object_mut() {
+            // Sids are unique within a policy: the kept statement gets its own.
+            o.remove("Sid");
+        }
+        if seen.insert(v.to_string()) {
+            n += 1;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("Sid".into(), json!(sid("KeptDeny", n)));
+            }
+            statements.push(v);
         }
     }
     let mut docs: Vec<Vec<Value>> = Vec::new();

@@ -28,6 +28,10 @@ pub(super) struct Manifest {
     pub(super) window_end: Option<i64>,
     /// File name -> size in bytes.
     pub(super) files: BTreeMap<String, u64>,
+    /// The secret seed of the deduplication's content hash (the stored event-ID keys were made
+    /// with it). Absent in states written before it was kept: those used public constants.
+    #[serde(default)]
+    pub(super) dedup_seed: Option<[u64; 4]>,
 }
 
 impl Manifest {

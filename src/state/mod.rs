@@ -70,6 +70,7 @@ pub struct State {
     prior: Option<Usage>,
     ledger: Vec<LedgerEntry>,
     event_ids: Vec<(i32, u128)>,
+    dedup_seed: [u64; 4],
     seen: Arc<Seen>,
     added: Vec<LedgerEntry>,
     not_recorded: u64,
@@ -106,6 +107,7 @@ impl State {
             prior: None,
             ledger: Vec::new(),
             event_ids: Vec::new(),
+            dedup_seed: crate::dedup::random_seed(),
             seen: Arc::new(Seen::default()),
             added: Vec::new(),
             not_recorded: 0,
@@ -134,6 +136,7 @@ impl State {
                 show(&self.filters.1)
             );
         }
+        self.dedup_seed = m.dedup_seed.unwrap_or(crate::dedup::LEGACY_SEED);
         self.ledger = read_ledger(&gdir.join(LEDGER))?;
         self.event_ids = read_event_ids(&gdir.join(EVENT_IDS))?;
         let mut usage = read_context(&gdir.join(CONTEXT))?;
@@ -154,11 +157,14 @@ impl State {
         self.prior.is_some()
     }
 
-    /// Gives the deduplication the event IDs an earlier run kept.
-    pub fn seed(&self, dedup: &Dedup) {
+    /// The deduplication of this run: the state's seed, holding the event IDs an earlier run
+    /// kept.
+    pub fn dedup(&self) -> Dedup {
+        let dedup = Dedup::with_seed(self.dedup_seed);
         for (day, key) in &self.event_ids {
             dedup.insert_key(*day, *key);
         }
+        dedup
     }
 
     /// Notes an object this run decoded (`read`: it joins the ledger, JSON Lines with some bad
@@ -244,6 +250,7 @@ impl State {
             window_start: window.map(|w| w.start),
             window_end: window.map(|w| w.end),
             files,
+            dedup_seed: Some(dedup.seed()),
         };
         m.write(&gdir)?;
         sync_dir(&gdir).with_context(|| format!("syncing {}", gdir.display()))?;

@@ -3,7 +3,7 @@
 //!
 //! * Golden files (`tests/golden/`): the human summary on stdout and `summary.json` with the
 //!   timing-dependent parts masked, and the activity rows as read back by DuckDB. Rewrite them
-//!   with `UPDATE_GOLDEN=1 cargo test --release --test cli`, then review the diff by hand.
+//!   with `UPDATE_GOLDEN=1 cargo test --profile ci --test it cli::`, then review the diff by hand.
 //! * Per-quirk assertions on the activity rows (so that a golden update cannot silently accept a
 //!   wrong attribution or mapping).
 //! * Bad inputs, filters, usage errors and exit codes.

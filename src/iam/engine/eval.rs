@@ -12,7 +12,7 @@ use crate::iam::policy::{Effect, Match, Policy, Statement};
 
 use super::action_set::ActionSet;
 use super::grant::{Grant, GrantSource, PrincipalKind};
-use super::policy_eval::{AllowStmt, PolicyEval};
+use super::policy_eval::{AllowStmt, DenyStmt, PolicyEval};
 
 /// Whether a `Deny`'s resource element covers every resource: `Resource` with `"*"`, or none.
 fn covers_every_resource(r: &Option<Match<Vec<String>>>) -> bool {
@@ -97,6 +97,10 @@ impl Engine {
                     } else {
                         ev.deny_soft.union_with(&actions);
                     }
+                    ev.deny_stmts.push(DenyStmt {
+                        actions,
+                        statement: st.clone(),
+                    });
                 }
             }
         }

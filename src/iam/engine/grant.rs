@@ -151,6 +151,20 @@ impl Grant {
         out
     }
 
+    /// The `Deny` statements of the identity policies that name any of `actions`, in policy and
+    /// statement order (a suggestion that replaces these policies keeps them).
+    pub fn denies_for(&self, actions: &[ActionId]) -> Vec<&crate::iam::policy::Statement> {
+        let mut out = Vec::new();
+        for s in &self.sources {
+            for d in &s.eval.deny_stmts {
+                if actions.iter().any(|a| d.actions.contains(*a)) {
+                    out.push(&d.statement);
+                }
+            }
+        }
+        out
+    }
+
     /// The union of the `Resource` patterns of the identity `Allow` statements that allow `a`,
     /// sorted and deduplicated. A statement with `NotResource` (or no resource element)
     /// contributes `"*"`: use [`Grant::statements_for`] to see the exclusions and conditions.

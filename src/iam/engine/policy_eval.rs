@@ -1,7 +1,7 @@
 //! One policy document expanded against the catalog ([`PolicyEval`]): what it allows (with and
 //! without conditions), what it denies, and its `Allow` statements.
 
-use crate::iam::policy::{Condition, Match};
+use crate::iam::policy::{Condition, Match, Statement};
 
 use super::action_set::ActionSet;
 
@@ -13,6 +13,13 @@ pub(super) struct AllowStmt {
     pub(super) actions: ActionSet,
     pub(super) resource: Option<Match<Vec<String>>>,
     pub(super) conditions: Vec<Condition>,
+}
+
+/// A `Deny` statement, kept so that a suggestion that replaces the policy keeps it.
+#[derive(Debug)]
+pub(super) struct DenyStmt {
+    pub(super) actions: ActionSet,
+    pub(super) statement: Statement,
 }
 
 /// A policy document expanded against the catalog.
@@ -29,4 +36,5 @@ pub(super) struct PolicyEval {
     /// The document has at least one `Allow` statement.
     pub(super) has_allow: bool,
     pub(super) allow_stmts: Vec<AllowStmt>,
+    pub(super) deny_stmts: Vec<DenyStmt>,
 }
