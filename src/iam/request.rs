@@ -319,6 +319,10 @@ fn timestream(query: &str) -> Facts {
     }
 }
 
+fn flag(on: bool, bit: Facts) -> Facts {
+    if on { bit } else { 0 }
+}
+
 /// Reads what decides the actions of a conditional event (0 for every other event).
 pub fn facts(e: &Event<'_, '_>) -> Facts {
     let (Some(source), Some(name)) = (e.event_source, e.event_name) else {
@@ -330,11 +334,7 @@ pub fn facts(e: &Event<'_, '_>) -> Facts {
     let p = e.request_parameters.filter(|p| p.as_object().is_some());
     let mut f = READ;
     match (source, name) {
-        (S3, "DeleteObjects") => {
-            if p.is_some_and(|p| has_deep(p, "versionId", 6)) {
-                f |= VERSION;
-            }
-        }
+        (S3, "DeleteObjects") => f |= flag(p.is_some_and(|p| has_deep(p, "versionId", 6)), VERSION),
         (S3, "CopyObject") => {
             if text(p, "versionId").is_some()
                 || text(p, "x-amz-copy-source").is_some_and(|s| s.contains("versionId="))
@@ -358,11 +358,7 @@ pub fn facts(e: &Event<'_, '_>) -> Facts {
                 f |= ACL;
             }
         }
-        (S3, _) => {
-            if text(p, "versionId").is_some() {
-                f |= VERSION;
-            }
-        }
+        (S3, _) => f |= flag(text(p, "versionId").is_some(), VERSION),
         (DDB, "ExecuteStatement") => {
             f |= text(p, "statement").map_or(UNKNOWN, partiql);
         }

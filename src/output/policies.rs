@@ -106,7 +106,7 @@ fn write_all(root: &Path, plans: &[Plan]) -> anyhow::Result<u64> {
             );
             continue;
         }
-        n += write_plan(&root, p)?;
+        n += write_plan(root, p)?;
     }
     Ok(n)
 }

@@ -111,7 +111,11 @@ pub(super) fn plan_principal(
         .filter(|(id, _)| {
             let a = c.get(*id);
             used_services.contains(a.service)
-                && super::observable::data_event_source(a.service, a.name).is_some()
+                && super::observable::data_event_source(a.service, a.name).is_some_and(|src| {
+                    !usage
+                        .data_sources
+                        .contains(&(g.account.clone(), src.to_string()))
+                })
         })
         .map(|(id, _)| *id)
         .collect();

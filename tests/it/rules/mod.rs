@@ -12,6 +12,7 @@ mod cross_account_trust;
 mod event_rules;
 mod inline_policy_only;
 mod least_privilege;
+mod least_privilege_exact;
 mod posture;
 mod public_resource_policy;
 mod unattached_policy;
