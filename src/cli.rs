@@ -147,9 +147,15 @@ pub struct ScanArgs {
     #[arg(long = "credential-report", value_name = "FILE")]
     pub credential_report: Vec<PathBuf>,
     /// A service control policy (JSON policy document) that applies to every account of the
-    /// details; repeatable. Grants are intersected with it.
+    /// details; repeatable. All --scp files form one level (as SCPs attached at one place):
+    /// an action passes when any of them allows it.
     #[arg(long = "scp", value_name = "FILE")]
     pub scp: Vec<PathBuf>,
+    /// The organization's SCP hierarchy (root, OUs, accounts, their SCPs; made with read-only
+    /// calls by scripts/org-scps.sh): union within a level, intersection across levels, the
+    /// management account exempt.
+    #[arg(long = "organization", value_name = "FILE")]
+    pub organization: Option<PathBuf>,
     /// Days without use after which a user, role, key or password is unused. The window ends
     /// at --until, else at the newest event read (never at the wall clock).
     #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -334,6 +340,7 @@ impl ScanArgs {
                 window_days: self.window,
                 max_key_age_days: self.max_key_age,
                 scps: self.scp.clone(),
+                organization: self.organization.clone(),
             },
         })
     }

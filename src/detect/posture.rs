@@ -29,6 +29,8 @@ pub struct PostureConfig {
     pub max_key_age_days: u32,
     /// `--scp` files (service control policies).
     pub scps: Vec<PathBuf>,
+    /// `--organization`: the SCP hierarchy.
+    pub organization: Option<PathBuf>,
 }
 
 /// The loaded inventory inputs.
@@ -40,6 +42,8 @@ pub struct PostureInputs {
     pub reports: Vec<CredentialReport>,
     /// Service control policies.
     pub scps: Vec<crate::iam::policy::Policy>,
+    /// The organization's SCP hierarchy.
+    pub organization: Option<crate::iam::engine::Organization>,
 }
 
 impl PostureConfig {
@@ -57,10 +61,17 @@ impl PostureConfig {
             .map(|p| CredentialReport::load(p).context("--credential-report"))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let scps = crate::iam::engine::load_scps(&self.scps).context("--scp")?;
+        let organization = self
+            .organization
+            .as_deref()
+            .map(crate::iam::engine::load_organization)
+            .transpose()
+            .context("--organization")?;
         Ok(PostureInputs {
             inventory,
             reports,
             scps,
+            organization,
         })
     }
 }

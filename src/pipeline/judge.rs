@@ -83,7 +83,13 @@ pub(super) fn run(
         inventory: inputs.inventory.as_ref(),
         usage,
         window,
-        engine: crate::iam::engine::Engine::new(inputs.scps.clone()),
+        engine: {
+            let e = crate::iam::engine::Engine::new(inputs.scps.clone());
+            match &inputs.organization {
+                Some(o) => e.with_organization(o.clone()),
+                None => e,
+            }
+        },
     });
     if cfg.rules_run.contains(&unused_permissions::INFO.id) {
         if inputs.inventory.is_none() {

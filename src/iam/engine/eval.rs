@@ -13,6 +13,7 @@ use crate::iam::policy::{Effect, Match, Policy, Statement};
 use super::action_set::ActionSet;
 use super::grant::{Grant, GrantSource, PrincipalKind};
 use super::policy_eval::{AllowStmt, DenyStmt, PolicyEval};
+use super::scp::Organization;
 
 /// Whether a `Deny`'s resource element covers every resource: `Resource` with `"*"`, or none.
 fn covers_every_resource(r: &Option<Match<Vec<String>>>) -> bool {
@@ -29,7 +30,10 @@ type Evaluated = Result<Arc<PolicyEval>, String>;
 /// Evaluates principals' grants, caching pattern expansions and policy evaluations.
 #[derive(Debug, Default)]
 pub struct Engine {
+    /// The `--scp` level: applied to every account (union within the level).
     scps: Vec<Arc<PolicyEval>>,
+    /// The organization's levels, per account (root first), and whether the account is exempt.
+    org: Option<OrgLevels>,
     /// Lower-cased pattern -> its expansion (for the engine's lifetime).
     pub(super) patterns: HashMap<String, Arc<ActionSet>>,
     /// `account NUL arn NUL version` -> managed policy evaluation.
@@ -38,13 +42,55 @@ pub struct Engine {
     group_inline: HashMap<String, Evaluated>,
 }
 
+#[derive(Debug, Default)]
+struct OrgLevels {
+    org: Organization,
+    evals: HashMap<String, Arc<PolicyEval>>,
+}
+
 impl Engine {
-    /// An engine applying these service control policies to every account (none: no SCP).
+    /// An engine applying these service control policies to every account, as one level
+    /// (none: no SCP).
     pub fn new(scps: Vec<Policy>) -> Engine {
         let mut e = Engine::default();
         let evaluated = scps.iter().map(|p| Arc::new(e.eval_policy(p))).collect();
         e.scps = evaluated;
         e
+    }
+
+    /// Adds an organization's SCP hierarchy: an account gets the levels from the root down to
+    /// itself (union within a level, intersection across levels, a deny anywhere wins); the
+    /// management account gets none (SCPs never apply to it, nor does the `--scp` level).
+    pub fn with_organization(mut self, org: Organization) -> Engine {
+        let mut evals = HashMap::new();
+        for (id, p) in &org.policies {
+            evals.insert(id.clone(), Arc::new(self.eval_policy(p)));
+        }
+        self.org = Some(OrgLevels { org, evals });
+        self
+    }
+
+    /// The SCP levels that apply to an account.
+    fn scp_levels(&self, account: &str) -> Vec<Vec<Arc<PolicyEval>>> {
+        let mut out = Vec::new();
+        if let Some(o) = &self.org {
+            if o.org.management_account.as_deref() == Some(account) {
+                return out;
+            }
+            if let Some(levels) = o.org.levels(account) {
+                for ids in levels {
+                    out.push(
+                        ids.iter()
+                            .filter_map(|id| o.evals.get(id).cloned())
+                            .collect(),
+                    );
+                }
+            }
+        }
+        if !self.scps.is_empty() {
+            out.push(self.scps.clone());
+        }
+        out
     }
 
     /// The catalog actions an IAM action pattern matches (cached per pattern; patterns differing
@@ -193,7 +239,7 @@ impl Engine {
             conditional: ActionSet::new(),
             sources: Vec::with_capacity(policies.len()),
             boundary: boundary.map(str::to_owned),
-            scps_applied: apply_scps && !self.scps.is_empty(),
+            scps_applied: false,
             unknown_policies: Vec::new(),
             errors: Vec::new(),
         };
@@ -274,13 +320,27 @@ impl Engine {
         }
 
         if apply_scps {
-            for scp in &self.scps {
-                if scp.has_allow {
-                    allow.intersect_with(&scp.allow);
-                    sure.intersect_with(&scp.allow_uncond);
+            for level in self.scp_levels(&acct.account) {
+                g.scps_applied = true;
+                // Within a level the attached SCPs are unioned: an action passes the level
+                // when any of them allows it. A level of deny lists only (meant beside
+                // `FullAWSAccess`, which the files may leave out) does not filter.
+                let mut lv_allow = ActionSet::new();
+                let mut lv_sure = ActionSet::new();
+                let mut has_allow = false;
+                for scp in &level {
+                    if scp.has_allow {
+                        has_allow = true;
+                        lv_allow.union_with(&scp.allow);
+                        lv_sure.union_with(&scp.allow_uncond);
+                    }
+                    deny_hard.union_with(&scp.deny_hard);
+                    deny_soft.union_with(&scp.deny_soft);
                 }
-                deny_hard.union_with(&scp.deny_hard);
-                deny_soft.union_with(&scp.deny_soft);
+                if has_allow {
+                    allow.intersect_with(&lv_allow);
+                    sure.intersect_with(&lv_sure);
+                }
             }
         }
 

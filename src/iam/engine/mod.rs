@@ -60,7 +60,7 @@ mod scp;
 pub use action_set::ActionSet;
 pub use eval::Engine;
 pub use grant::{Grant, GrantSource, PrincipalKind, StatementRef};
-pub use scp::{EngineError, load_scps};
+pub use scp::{EngineError, Organization, OrganizationError, load_organization, load_scps};
 
 #[cfg(test)]
 mod tests;

@@ -384,6 +384,67 @@ fn scps_intersect_and_deny() {
 }
 
 #[test]
+fn scp_levels_union_within_and_intersect_across_with_the_management_account_exempt() {
+    let acct = account(
+        json!({"UserDetailList": [user_json("u", &[("p", json!([allow(json!([
+            "s3:GetObject", "ec2:DescribeInstances", "iam:ListUsers", "kms:Decrypt"
+        ]))]))])]}),
+    );
+    let org_json = |management: &str| {
+        json!({
+            "ManagementAccountId": management,
+            "Policies": {
+                "p-full": doc(json!([allow(json!("*"))])),
+                "p-s3": doc(json!([allow(json!("s3:*"))])).to_string(),
+                "p-ec2": doc(json!([allow(json!(["ec2:*", "kms:*"]))])),
+                "p-nokms": doc(json!([{"Effect": "Deny", "Action": "kms:*", "Resource": "*"}])),
+            },
+            // Two allow lists at one OU: their union passes (s3, ec2, kms); the account's own
+            // level is FullAWSAccess plus a deny list.
+            "Targets": {"r-1": ["p-full"], "ou-1": ["p-s3", "p-ec2"], ACCT: ["p-full", "p-nokms"]},
+            "Parents": {ACCT: "ou-1", "ou-1": "r-1"}
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("org.json");
+    std::fs::write(&path, org_json("999999999999").to_string()).unwrap();
+    let org = load_organization(&path).unwrap();
+    assert_eq!(org.levels(ACCT).unwrap().len(), 3);
+    let g = Engine::new(vec![])
+        .with_organization(org)
+        .evaluate_account(&acct)
+        .remove(0);
+    let set = |v: &[&str]| v.iter().map(|n| id(n)).collect::<ActionSet>();
+    assert_eq!(g.granted, set(&["s3:GetObject", "ec2:DescribeInstances"]));
+    assert!(g.scps_applied);
+    // The management account: no SCP applies.
+    std::fs::write(&path, org_json(ACCT).to_string()).unwrap();
+    let g = Engine::new(vec![])
+        .with_organization(load_organization(&path).unwrap())
+        .evaluate_account(&acct)
+        .remove(0);
+    assert_eq!(g.granted.len(), 4);
+    assert!(!g.scps_applied);
+    // `--scp` files are one level: two allow lists are unioned, not intersected.
+    let g = one_user(
+        json!([allow(json!(["s3:GetObject", "ec2:DescribeInstances"]))]),
+        vec![
+            pol(doc(json!([allow(json!("s3:*"))]))),
+            pol(doc(json!([allow(json!("ec2:*"))]))),
+        ],
+    );
+    assert_eq!(g.granted.len(), 2);
+    // A policy id the targets name but the file lacks is an error naming the file.
+    std::fs::write(
+        &path,
+        json!({"Policies": {}, "Targets": {"r-1": ["p-x"]}}).to_string(),
+    )
+    .unwrap();
+    let err = load_organization(&path).unwrap_err().to_string();
+    assert!(err.contains("org.json") && err.contains("p-x"), "{err}");
+}
+
+#[test]
 fn scps_skip_service_linked_roles() {
     let acct = account(json!({"RoleDetailList": [{
         "RoleName": "AWSServiceRoleForX", "RoleId": "AROAX",
