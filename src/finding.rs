@@ -170,6 +170,24 @@ pub struct Partial {
     pub regions: BTreeSet<String>,
     /// Rule-specific evidence: field -> values.
     pub evidence: BTreeMap<&'static str, BTreeSet<String>>,
+    /// The calls the matching events made: `(eventSource, eventName, events)`, at most
+    /// [`MAX_CALLS`] distinct (the least-privilege step keeps actions used only in flagged
+    /// calls out of its suggestion).
+    pub calls: Vec<(Box<str>, Box<str>, u64)>,
+}
+
+/// Distinct calls a finding keeps.
+pub const MAX_CALLS: usize = 64;
+
+fn add_call(calls: &mut Vec<(Box<str>, Box<str>, u64)>, source: &str, name: &str, n: u64) {
+    if let Some(c) = calls
+        .iter_mut()
+        .find(|(s, e, _)| &**s == source && &**e == name)
+    {
+        c.2 += n;
+    } else if calls.len() < MAX_CALLS {
+        calls.push((source.into(), name.into(), n));
+    }
 }
 
 fn capped_insert(set: &mut BTreeSet<String>, v: &str) {
@@ -199,6 +217,7 @@ impl Partial {
             source_ips: BTreeSet::new(),
             regions: BTreeSet::new(),
             evidence: BTreeMap::new(),
+            calls: Vec::new(),
         }
     }
 
@@ -238,6 +257,9 @@ impl Partial {
             capped_insert(&mut self.source_ips, ip);
         }
         capped_insert(&mut self.regions, region);
+        if let (Some(s), Some(n)) = (e.event_source, e.event_name) {
+            add_call(&mut self.calls, s, n, 1);
+        }
     }
 
     /// Adds a value to a rule-specific evidence field.
@@ -267,6 +289,9 @@ impl Partial {
             for v in vs {
                 capped_insert(set, &v);
             }
+        }
+        for (s, n, c) in o.calls {
+            add_call(&mut self.calls, &s, &n, c);
         }
     }
 }

@@ -252,6 +252,10 @@ impl Findings {
             }
         }
     }
+    /// Every finding, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = &Partial> {
+        self.map.values()
+    }
     /// Adds findings that do not come from events (IAM details, credential report).
     pub fn push(&mut self, p: Partial) {
         self.merge(vec![p]);

@@ -80,6 +80,20 @@ pub(super) fn run(
         mut plans,
         no_evidence,
     } = crate::recommend::run(crate::recommend::Inputs {
+        flagged: findings
+            .iter()
+            .filter(|f| crate::recommend::EXCLUDING_RULES.contains(&f.rule))
+            .map(|f| crate::recommend::Flagged {
+                principal: f.principal.clone(),
+                rule: f.rule,
+                title: f.title.clone(),
+                calls: f
+                    .calls
+                    .iter()
+                    .map(|(s, n, c)| (s.to_string(), n.to_string(), *c))
+                    .collect(),
+            })
+            .collect(),
         inventory: inputs.inventory.as_ref(),
         usage,
         window,

@@ -94,6 +94,27 @@ pub struct Plan {
     pub finding: Option<Partial>,
 }
 
+/// Calls a detection flagged, by principal: an action used only in such calls is kept out of
+/// the suggestion (and listed in the report with the finding), so that an attacker's
+/// `cloudtrail:StopLogging` never becomes a permission to keep.
+#[derive(Clone, Debug)]
+pub struct Flagged {
+    /// The acting principal's ARN, as the finding names it.
+    pub principal: String,
+    /// The rule that flagged the calls.
+    pub rule: &'static str,
+    /// The finding's title.
+    pub title: String,
+    /// `(eventSource, eventName, events)`.
+    pub calls: Vec<(String, String, u64)>,
+}
+
+/// The rules whose flagged calls are kept out of suggestions: each names a specific dangerous
+/// call (tampering with logging, making a resource public). Principal-wide findings
+/// (`long-term-key-without-mfa` flags every call of a user) are not: they would empty the
+/// suggestion, and their fix is the credential, not the permission.
+pub const EXCLUDING_RULES: &[&str] = &["cloudtrail-tampering", "public-resource-policy"];
+
 /// Everything the recommendation step needs.
 pub struct Inputs<'a> {
     /// Authorization details.
@@ -104,6 +125,8 @@ pub struct Inputs<'a> {
     pub window: Option<Window>,
     /// The policy engine (with the SCPs).
     pub engine: Engine,
+    /// Calls the detections flagged ([`EXCLUDING_RULES`]).
+    pub flagged: Vec<Flagged>,
 }
 
 /// What the step produces.
@@ -152,7 +175,13 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                 }
                 let used = used_key.and_then(|k| usage.actions.get(*k));
                 let first_row = out.rows.len();
-                let mut plan = plan_principal(&g, used, usage, inp.window, &mut out.rows);
+                let key = principal_key(&g.principal_arn);
+                let flagged: Vec<&Flagged> = inp
+                    .flagged
+                    .iter()
+                    .filter(|f| key.is_some() && principal_key(&f.principal) == key)
+                    .collect();
+                let mut plan = plan_principal(&g, used, usage, inp.window, &flagged, &mut out.rows);
                 if !evidence {
                     // No CloudTrail of the account was read: nothing could be observed.
                     for r in &mut out.rows[first_row..] {

@@ -31,6 +31,7 @@ pub(super) fn plan_principal(
     used: Option<&PrincipalActions>,
     usage: &Usage,
     window: Option<Window>,
+    flagged: &[&super::Flagged],
     rows: &mut Vec<PermissionRow>,
 ) -> Plan {
     let c = catalog();
@@ -100,6 +101,35 @@ pub(super) fn plan_principal(
             rows.push(used_only_row(&g.principal_arn, pa, a, u, window));
         }
     }
+    // Actions used only in calls a detection flagged stay out of the suggestion.
+    let mut held_flagged: Vec<(ActionId, String)> = Vec::new();
+    if !flagged.is_empty() {
+        keep.retain(|id| {
+            let mut n = 0u64;
+            let mut why: Vec<String> = Vec::new();
+            for f in flagged {
+                for (src, name, count) in &f.calls {
+                    if crate::iam::mapping::map_event(src, name, None)
+                        .actions
+                        .contains(id)
+                    {
+                        n += count;
+                        let w = format!("{} ({})", f.rule, f.title);
+                        if !why.contains(&w) {
+                            why.push(w);
+                        }
+                    }
+                }
+            }
+            let used = used_ids.get(id).map_or(0, |u| u.count);
+            if n > 0 && used <= n {
+                held_flagged.push((*id, why.join("; ")));
+                false
+            } else {
+                true
+            }
+        });
+    }
     // Kept unobserved: only data-event actions of a service the principal was seen using, in
     // an account whose trail recorded no data events of it (CloudTrail could not have shown
     // their use). A permission-only action (no API call of its name) that an observed call
@@ -134,7 +164,7 @@ pub(super) fn plan_principal(
         .filter(|s| !used_services.contains(s))
         .collect();
     unused.sort_by_key(|id| (risk_rank(c.get(*id).access), *id));
-    let report = report(
+    let mut report = report(
         g,
         granted_n,
         services.len(),
@@ -145,6 +175,18 @@ pub(super) fn plan_principal(
         &unused_services,
         window,
     );
+    if !held_flagged.is_empty() {
+        report.push_str(
+            "\nkept out: used only in calls a detection flagged (add back by hand only after the incident is understood):\n",
+        );
+        for (id, why) in &held_flagged {
+            report.push_str(&format!(
+                "  {} <- {}\n",
+                c.get(*id),
+                crate::text::escape(why)
+            ));
+        }
+    }
     let finding = (!unused.is_empty()).then(|| {
         let risky = unused
             .iter()
@@ -189,6 +231,9 @@ pub(super) fn plan_principal(
             .evidence("used_actions", &keep.len().to_string())
             .evidence("unused_actions", &unused.len().to_string())
             .evidence("unobservable_actions", &unobservable_held.len().to_string());
+        for (id, _) in &held_flagged {
+            p.evidence("kept_out_flagged", &c.get(*id).to_string());
+        }
         for s in &unused_services {
             p.evidence("unused_services", s);
         }

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::common::{duckdb, parquet, require_tool};
+use serde_json::json;
 use std::path::PathBuf;
 
 const LP: &str = "tests/fixtures/rules/least-privilege";
@@ -195,7 +196,7 @@ fn role_keeps_what_it_used_and_loses_an_unused_delete() {
 }
 
 #[test]
-fn bert_jan_gets_a_policy_allowing_every_action_he_used() {
+fn bert_jan_gets_a_policy_allowing_every_action_he_used_but_the_attack() {
     let sc = scan(
         &[INVICTUS],
         &["--iam-details", &format!("{LP}/invictus-details.json")],
@@ -239,13 +240,29 @@ fn bert_jan_gets_a_policy_allowing_every_action_he_used() {
     let allowed: std::collections::BTreeSet<String> =
         allowed(&docs).into_iter().map(|(a, _)| a).collect();
     let missing: Vec<&String> = used.iter().filter(|a| !allowed.contains(*a)).collect();
-    assert!(missing.is_empty(), "used but not allowed: {missing:?}");
-    // Administrator with a few hundred used actions: the finding says how much is unused.
+    // The calls the tampering and public-exposure findings flagged are the attack: kept out of
+    // the suggestion, and named in the finding and the report.
+    let attack = [
+        "cloudtrail:DeleteTrail",
+        "cloudtrail:StopLogging",
+        "lambda:AddPermission",
+    ];
+    assert_eq!(missing, attack.iter().collect::<Vec<_>>());
     let f = sc.one(
         "unused-permissions",
         "arn:aws:iam::123837392027:user/bert-jan",
     );
-    assert_eq!(f["evidence"]["used_actions"][0], used.len().to_string());
+    assert_eq!(
+        f["evidence"]["used_actions"][0],
+        (used.len() - attack.len()).to_string()
+    );
+    assert_eq!(f["evidence"]["kept_out_flagged"], json!(attack));
+    let report =
+        std::fs::read_to_string(out.join("policies/123837392027/user/bert-jan.txt")).unwrap();
+    assert!(
+        report.contains("kept out") && report.contains("cloudtrail-tampering"),
+        "{report}"
+    );
     parliament_clean(out);
 }
 

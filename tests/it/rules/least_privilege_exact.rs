@@ -393,3 +393,64 @@ fn a_later_run_without_details_leaves_no_stale_policy() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn two_allow_list_scps_at_one_ou_are_unioned_and_a_bad_organization_file_is_named() {
+    let c = Case::new(
+        &[s3_get("b", "GetObject", json!({}), 1)],
+        &[role(
+            "app",
+            "/",
+            json!([{"Effect": "Allow", "Action": ["s3:GetObject", "ec2:DescribeInstances", "iam:ListUsers"], "Resource": "*"}]),
+        )],
+    );
+    let org = c.dir.path().join("org.json");
+    let allow = |a: &str| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": a, "Resource": "*"}]});
+    std::fs::write(
+        &org,
+        json!({
+            "ManagementAccountId": "999999999999",
+            "Policies": {"p-full": allow("*"), "p-s3": allow("s3:*"), "p-ec2": allow("ec2:*").to_string()},
+            "Targets": {"r-1": ["p-full"], "ou-1": ["p-s3", "p-ec2"], ACCT: ["p-full"]},
+            "Parents": {ACCT: "ou-1", "ou-1": "r-1"}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let logs = c.dir.path().join("logs").display().to_string();
+    let details = c.dir.path().join("details.json").display().to_string();
+    let orgs = org.display().to_string();
+    let sc = scan(
+        &[&logs],
+        &["--iam-details", &details, "--organization", &orgs],
+        EXIT_OK,
+    );
+    let t = parquet(&sc.out.path().join("permissions.parquet"));
+    let granted: Vec<String> = duckdb(&format!(
+        "select action from {t} where granted order by action"
+    ))
+    .iter()
+    .map(|r| r["action"].as_str().unwrap().to_string())
+    .collect();
+    assert_eq!(granted, vec!["ec2:DescribeInstances", "s3:GetObject"]);
+    std::fs::write(&org, r#"{"Policies": {}, "Targets": {"r-1": ["p-gone"]}}"#).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = TrailguardCmd::new()
+        .args([
+            "scan",
+            &logs,
+            "--out",
+            &out.path().display().to_string(),
+            "--iam-details",
+            &details,
+            "--organization",
+            &orgs,
+        ])
+        .run();
+    assert_ne!(run.code(), EXIT_OK);
+    assert!(
+        run.stderr.contains("org.json") && run.stderr.contains("p-gone"),
+        "{}",
+        run.stderr
+    );
+}
