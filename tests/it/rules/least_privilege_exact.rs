@@ -454,3 +454,31 @@ fn two_allow_list_scps_at_one_ou_are_unioned_and_a_bad_organization_file_is_name
         run.stderr
     );
 }
+
+#[test]
+fn kms_calls_are_scoped_to_the_key_arns_cloudtrail_names() {
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let c = Case::new(
+        &[role_event(
+            "Decrypt",
+            "kms.amazonaws.com",
+            json!({"encryptionAlgorithm": "SYMMETRIC_DEFAULT"}),
+            json!([{"accountId": ACCT, "type": "AWS::KMS::Key", "ARN": key}]),
+            1,
+        )],
+        &[role(
+            "app",
+            "/",
+            json!([{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*"}]),
+        )],
+    );
+    let sc = c.scan(EXIT_OK);
+    let a = allows(&policy(&sc, "app"));
+    let decrypt: Vec<&Value> = a
+        .iter()
+        .filter(|(x, _, _)| x == "kms:Decrypt")
+        .map(|(_, r, _)| r)
+        .collect();
+    assert_eq!(decrypt, vec![&json!(key)], "{a:?}");
+    assert!(a.iter().all(|(x, _, _)| x != "kms:Encrypt"));
+}
