@@ -56,7 +56,7 @@ fn allowed(docs: &[Value]) -> Vec<(String, Value)> {
 ///
 /// Anything else (malformed documents, resource mismatches, unknown prefixes or conditions,
 /// ...) fails the test.
-fn parliament_clean(out: &Path) {
+pub(super) fn parliament_clean(out: &Path) {
     let tool = require_tool("parliament", "parliament");
     let files = policy_files(out);
     assert!(!files.is_empty());

@@ -164,6 +164,7 @@ fn a_resource_allowed_only_under_a_condition_keeps_that_condition() {
             .any(|(_, r, c)| c.is_null() && r.to_string().contains("bucket-b")),
         "never an unconditional bucket-b: {gets:?}"
     );
+    super::least_privilege::parliament_clean(sc.out.path());
 }
 
 #[test]
@@ -250,6 +251,7 @@ fn a_deny_of_the_replaced_policy_stays_in_the_suggestion() {
         deny[0]["Resource"],
         json!("arn:aws:kms:eu-west-1:111122223333:key/prod")
     );
+    super::least_privilege::parliament_clean(sc.out.path());
 }
 
 #[test]
@@ -481,4 +483,5 @@ fn kms_calls_are_scoped_to_the_key_arns_cloudtrail_names() {
         .collect();
     assert_eq!(decrypt, vec![&json!(key)], "{a:?}");
     assert!(a.iter().all(|(x, _, _)| x != "kms:Encrypt"));
+    super::least_privilege::parliament_clean(sc.out.path());
 }
