@@ -191,6 +191,30 @@ fn generations_switch_and_leftovers_are_cleaned() {
 }
 
 #[test]
+fn the_dedup_seed_is_kept_from_run_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("state");
+    // First run: a fresh secret seed, written to the manifest.
+    let st = State::open(&d, &Selection::default()).unwrap();
+    let dedup = st.dedup();
+    let seed = dedup.seed();
+    assert_ne!(seed, crate::dedup::LEGACY_SEED);
+    st.commit(&usage_sample(), &dedup, None, 90).unwrap();
+    // Next run: the same seed, so the keys it stored match.
+    let st = State::open(&d, &Selection::default()).unwrap();
+    assert_eq!(st.dedup().seed(), seed);
+    let manifest = std::fs::read_to_string(d.join("gen-1").join(COMPLETE)).unwrap();
+    assert!(manifest.contains("dedup_seed"), "{manifest}");
+    // A state written before the seed was kept reads with the legacy constants.
+    let mut m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    m.as_object_mut().unwrap().remove("dedup_seed");
+    std::fs::write(d.join("gen-1").join(COMPLETE), m.to_string()).unwrap();
+    drop(st);
+    let st = State::open(&d, &Selection::default()).unwrap();
+    assert_eq!(st.dedup().seed(), crate::dedup::LEGACY_SEED);
+}
+
+#[test]
 fn damaged_states_are_errors_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("state");
