@@ -70,23 +70,28 @@ pub enum When {
     Any(Facts),
 }
 
-/// One row: `event` (source, name) needs `action` when `when`.
+/// One row: the events `names` of `source` need `action` when `when`.
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
     /// `eventSource`.
     pub source: &'static str,
-    /// `eventName`.
-    pub name: &'static str,
+    /// The `eventName`s the row is for.
+    pub names: &'static [&'static str],
     /// `service:Action`.
     pub action: &'static str,
     /// When.
     pub when: When,
 }
 
-const fn r(source: &'static str, name: &'static str, action: &'static str, when: When) -> Rule {
+const fn r(
+    source: &'static str,
+    names: &'static [&'static str],
+    action: &'static str,
+    when: When,
+) -> Rule {
     Rule {
         source,
-        name,
+        names,
         action,
         when,
     }
@@ -95,6 +100,11 @@ const fn r(source: &'static str, name: &'static str, action: &'static str, when:
 const S3: &str = "s3.amazonaws.com";
 const DDB: &str = "dynamodb.amazonaws.com";
 const TS: &str = "timestream.amazonaws.com";
+const PARTIQL: &[&str] = &[
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+];
 use When::{Always, Any};
 
 /// The table. Sources: the S3 API reference's "Permissions" sections (the `Version` variants
@@ -103,152 +113,145 @@ use When::{Always, Any};
 /// Timestream query language's statements. `CopyObject` needs `s3:ListBucket` only to tell a
 /// missing source from a refused one, so it is not listed.
 pub const RULES: &[Rule] = &[
-    r(S3, "HeadObject", "s3:GetObject", Always),
-    r(S3, "HeadObject", "s3:GetObjectVersion", Any(VERSION)),
-    r(S3, "GetObject", "s3:GetObject", Always),
-    r(S3, "GetObject", "s3:GetObjectVersion", Any(VERSION)),
-    r(S3, "GetObjectAcl", "s3:GetObjectAcl", Always),
-    r(S3, "GetObjectAcl", "s3:GetObjectVersionAcl", Any(VERSION)),
-    r(S3, "GetObjectTagging", "s3:GetObjectTagging", Always),
     r(
         S3,
-        "GetObjectTagging",
+        &["HeadObject", "GetObject", "CopyObject"],
+        "s3:GetObject",
+        Always,
+    ),
+    r(
+        S3,
+        &["HeadObject", "GetObject", "CopyObject"],
+        "s3:GetObjectVersion",
+        Any(VERSION),
+    ),
+    r(S3, &["GetObjectAcl"], "s3:GetObjectAcl", Always),
+    r(
+        S3,
+        &["GetObjectAcl"],
+        "s3:GetObjectVersionAcl",
+        Any(VERSION),
+    ),
+    r(S3, &["GetObjectTagging"], "s3:GetObjectTagging", Always),
+    r(
+        S3,
+        &["GetObjectTagging"],
         "s3:GetObjectVersionTagging",
         Any(VERSION),
     ),
-    r(S3, "PutObjectAcl", "s3:PutObjectAcl", Always),
-    r(S3, "PutObjectAcl", "s3:PutObjectVersionAcl", Any(VERSION)),
-    r(S3, "PutObjectTagging", "s3:PutObjectTagging", Always),
+    r(S3, &["PutObjectAcl"], "s3:PutObjectAcl", Always),
     r(
         S3,
-        "PutObjectTagging",
+        &["PutObjectAcl"],
+        "s3:PutObjectVersionAcl",
+        Any(VERSION),
+    ),
+    r(S3, &["PutObjectTagging"], "s3:PutObjectTagging", Always),
+    r(
+        S3,
+        &["PutObjectTagging"],
         "s3:PutObjectVersionTagging",
         Any(VERSION),
     ),
-    r(S3, "DeleteObject", "s3:DeleteObject", Always),
-    r(S3, "DeleteObject", "s3:DeleteObjectVersion", Any(VERSION)),
-    r(S3, "DeleteObjectTagging", "s3:DeleteObjectTagging", Always),
     r(
         S3,
-        "DeleteObjectTagging",
+        &["DeleteObject", "DeleteObjects"],
+        "s3:DeleteObject",
+        Always,
+    ),
+    r(
+        S3,
+        &["DeleteObject", "DeleteObjects"],
+        "s3:DeleteObjectVersion",
+        Any(VERSION),
+    ),
+    r(
+        S3,
+        &["DeleteObjectTagging"],
+        "s3:DeleteObjectTagging",
+        Always,
+    ),
+    r(
+        S3,
+        &["DeleteObjectTagging"],
         "s3:DeleteObjectVersionTagging",
         Any(VERSION),
     ),
-    r(S3, "DeleteObjects", "s3:DeleteObject", Always),
-    r(S3, "DeleteObjects", "s3:DeleteObjectVersion", Any(VERSION)),
-    r(S3, "CopyObject", "s3:GetObject", Always),
-    r(S3, "CopyObject", "s3:PutObject", Always),
-    r(S3, "CopyObject", "s3:GetObjectVersion", Any(VERSION)),
-    r(S3, "CopyObject", "s3:GetObjectTagging", Any(TAGS_COPY)),
+    r(S3, &["CopyObject"], "s3:PutObject", Always),
+    r(S3, &["CopyObject"], "s3:GetObjectTagging", Any(TAGS_COPY)),
     r(
         S3,
-        "CopyObject",
+        &["CopyObject"],
         "s3:PutObjectTagging",
         Any(TAGS_COPY | TAGS_SET),
     ),
-    r(S3, "CopyObject", "s3:PutObjectAcl", Any(ACL)),
+    r(S3, &["CopyObject"], "s3:PutObjectAcl", Any(ACL)),
+    r(DDB, PARTIQL, "dynamodb:PartiQLSelect", Any(SELECT)),
+    r(DDB, PARTIQL, "dynamodb:PartiQLInsert", Any(INSERT)),
+    r(DDB, PARTIQL, "dynamodb:PartiQLUpdate", Any(UPDATE)),
+    r(DDB, PARTIQL, "dynamodb:PartiQLDelete", Any(DELETE)),
     r(
         DDB,
-        "ExecuteStatement",
-        "dynamodb:PartiQLSelect",
-        Any(SELECT),
+        &["TransactWriteItems"],
+        "dynamodb:PutItem",
+        Any(ITEM_PUT),
     ),
     r(
         DDB,
-        "ExecuteStatement",
-        "dynamodb:PartiQLInsert",
-        Any(INSERT),
-    ),
-    r(
-        DDB,
-        "ExecuteStatement",
-        "dynamodb:PartiQLUpdate",
-        Any(UPDATE),
-    ),
-    r(
-        DDB,
-        "ExecuteStatement",
-        "dynamodb:PartiQLDelete",
-        Any(DELETE),
-    ),
-    r(
-        DDB,
-        "BatchExecuteStatement",
-        "dynamodb:PartiQLSelect",
-        Any(SELECT),
-    ),
-    r(
-        DDB,
-        "BatchExecuteStatement",
-        "dynamodb:PartiQLInsert",
-        Any(INSERT),
-    ),
-    r(
-        DDB,
-        "BatchExecuteStatement",
-        "dynamodb:PartiQLUpdate",
-        Any(UPDATE),
-    ),
-    r(
-        DDB,
-        "BatchExecuteStatement",
-        "dynamodb:PartiQLDelete",
-        Any(DELETE),
-    ),
-    r(
-        DDB,
-        "ExecuteTransaction",
-        "dynamodb:PartiQLSelect",
-        Any(SELECT),
-    ),
-    r(
-        DDB,
-        "ExecuteTransaction",
-        "dynamodb:PartiQLInsert",
-        Any(INSERT),
-    ),
-    r(
-        DDB,
-        "ExecuteTransaction",
-        "dynamodb:PartiQLUpdate",
-        Any(UPDATE),
-    ),
-    r(
-        DDB,
-        "ExecuteTransaction",
-        "dynamodb:PartiQLDelete",
-        Any(DELETE),
-    ),
-    r(DDB, "TransactWriteItems", "dynamodb:PutItem", Any(ITEM_PUT)),
-    r(
-        DDB,
-        "TransactWriteItems",
+        &["TransactWriteItems"],
         "dynamodb:UpdateItem",
         Any(ITEM_UPDATE),
     ),
     r(
         DDB,
-        "TransactWriteItems",
+        &["TransactWriteItems"],
         "dynamodb:DeleteItem",
         Any(ITEM_DELETE),
     ),
     r(
         DDB,
-        "TransactWriteItems",
+        &["TransactWriteItems"],
         "dynamodb:ConditionCheckItem",
         Any(ITEM_CHECK),
     ),
-    r(TS, "Query", "timestream:Select", Any(TS_SELECT)),
-    r(TS, "Query", "timestream:SelectValues", Any(TS_VALUES)),
-    r(TS, "Query", "timestream:ListDatabases", Any(TS_DATABASES)),
-    r(TS, "Query", "timestream:ListTables", Any(TS_TABLES)),
-    r(TS, "Query", "timestream:ListMeasures", Any(TS_MEASURES)),
-    r(TS, "Query", "timestream:DescribeTable", Any(TS_DESCRIBE)),
+    r(TS, &["Query"], "timestream:Select", Any(TS_SELECT)),
+    r(TS, &["Query"], "timestream:SelectValues", Any(TS_VALUES)),
+    r(
+        TS,
+        &["Query"],
+        "timestream:ListDatabases",
+        Any(TS_DATABASES),
+    ),
+    r(TS, &["Query"], "timestream:ListTables", Any(TS_TABLES)),
+    r(TS, &["Query"], "timestream:ListMeasures", Any(TS_MEASURES)),
+    r(TS, &["Query"], "timestream:DescribeTable", Any(TS_DESCRIBE)),
 ];
+
+fn rules_for<'a>(source: &'a str, name: &'a str) -> impl Iterator<Item = &'static Rule> + 'a {
+    RULES
+        .iter()
+        .filter(move |r| r.source == source && r.names.contains(&name))
+}
+
+/// The `(eventSource, eventName)` pairs the table has rows for, sorted: one binary search per
+/// event on the decoder's hot path, not a scan of the table.
+fn events() -> &'static [(&'static str, &'static str)] {
+    static EVENTS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    EVENTS.get_or_init(|| {
+        let mut v: Vec<_> = RULES
+            .iter()
+            .flat_map(|r| r.names.iter().map(|n| (r.source, *n)))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
 
 /// Whether the table has rows for an event.
 pub fn is_conditional(source: &str, name: &str) -> bool {
-    RULES.iter().any(|r| r.source == source && r.name == name)
+    events().binary_search(&(source, name)).is_ok()
 }
 
 fn member<'t, 'i>(v: Json<'t, 'i>, key: &str) -> Option<Json<'t, 'i>> {
@@ -281,42 +284,60 @@ fn has_deep(v: Json<'_, '_>, key: &str, depth: u8) -> bool {
     })
 }
 
+/// The first word of a statement (after `(`), without allocating.
+fn first_word(s: &str) -> &str {
+    let s = s.trim_start().trim_start_matches('(').trim_start();
+    let end = s
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
 fn partiql(statement: &str) -> Facts {
-    let verb: String = statement
-        .trim_start()
-        .trim_start_matches('(')
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    match verb.as_str() {
-        "SELECT" | "EXISTS" => SELECT,
-        "INSERT" => INSERT,
-        "UPDATE" => UPDATE,
-        "DELETE" => DELETE,
-        _ => UNKNOWN,
+    let verb = first_word(statement);
+    let is = |w: &str| verb.eq_ignore_ascii_case(w);
+    if is("SELECT") || is("EXISTS") {
+        SELECT
+    } else if is("INSERT") {
+        INSERT
+    } else if is("UPDATE") {
+        UPDATE
+    } else if is("DELETE") {
+        DELETE
+    } else {
+        UNKNOWN
     }
 }
 
 fn timestream(query: &str) -> Facts {
-    let q = query.trim_start().to_ascii_uppercase();
-    let words: Vec<&str> = q.split_ascii_whitespace().take(2).collect();
-    match words.as_slice() {
-        ["SHOW", "DATABASES", ..] => TS_DATABASES,
-        ["SHOW", "TABLES", ..] => TS_TABLES,
-        ["SHOW", "MEASURES", ..] => TS_MEASURES,
-        ["DESCRIBE", ..] => TS_DESCRIBE,
-        ["SELECT", ..] | ["WITH", ..] | ["UNLOAD", ..] => {
-            if q.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                .any(|w| w == "FROM")
-            {
-                TS_SELECT
-            } else {
-                TS_VALUES
-            }
-        }
-        _ => UNKNOWN,
+    let mut words = query
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty());
+    let is = |w: Option<&str>, k: &str| w.is_some_and(|w| w.eq_ignore_ascii_case(k));
+    let first = words.next();
+    if is(first, "SHOW") {
+        let second = words.next();
+        return if is(second, "DATABASES") {
+            TS_DATABASES
+        } else if is(second, "TABLES") {
+            TS_TABLES
+        } else if is(second, "MEASURES") {
+            TS_MEASURES
+        } else {
+            UNKNOWN
+        };
     }
+    if is(first, "DESCRIBE") {
+        return TS_DESCRIBE;
+    }
+    if is(first, "SELECT") || is(first, "WITH") || is(first, "UNLOAD") {
+        return if words.any(|w| w.eq_ignore_ascii_case("FROM")) {
+            TS_SELECT
+        } else {
+            TS_VALUES
+        };
+    }
+    UNKNOWN
 }
 
 fn flag(on: bool, bit: Facts) -> Facts {
@@ -412,10 +433,7 @@ pub fn resolve(source: &str, name: &str, facts: Facts) -> Option<Vec<ActionId>> 
     }
     let c = catalog();
     let mut out = Vec::new();
-    for r in RULES
-        .iter()
-        .filter(|r| r.source == source && r.name == name)
-    {
+    for r in rules_for(source, name) {
         let applies = facts & UNKNOWN != 0
             || match r.when {
                 Always => true,

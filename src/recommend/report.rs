@@ -5,6 +5,15 @@ use crate::iam::catalog::{ActionId, catalog};
 use crate::iam::engine::{Grant, PrincipalKind};
 use crate::time::Window;
 
+/// The first line: who.
+fn header(g: &Grant) -> String {
+    let kind = match g.kind {
+        PrincipalKind::User => "IAM user",
+        PrincipalKind::Role => "Role",
+    };
+    format!("{kind} {} ({})\n", g.name, g.principal_arn)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn report(
     g: &Grant,
@@ -18,17 +27,7 @@ pub(super) fn report(
     window: Option<Window>,
 ) -> String {
     let c = catalog();
-    let mut s = String::new();
-    s.push_str(&format!(
-        "{} {} ({})\n",
-        if g.kind == PrincipalKind::User {
-            "IAM user"
-        } else {
-            "Role"
-        },
-        g.name,
-        g.principal_arn
-    ));
+    let mut s = header(g);
     if let Some(w) = window {
         s.push_str(&format!(
             "window: {} to {} ({} days)\n",
@@ -110,16 +109,7 @@ pub(super) fn report(
 
 /// The report of a principal whose account had no CloudTrail event in the window.
 pub(super) fn no_evidence(g: &Grant, window: Option<Window>) -> String {
-    let mut s = format!(
-        "{} {} ({})\n",
-        if g.kind == PrincipalKind::User {
-            "IAM user"
-        } else {
-            "Role"
-        },
-        g.name,
-        g.principal_arn
-    );
+    let mut s = header(g);
     s.push_str(&format!(
         "no evidence: no CloudTrail event of account {} was read{}, so nothing shows what this \
          principal uses. Nothing is proposed and no finding is reported; scan this account's \

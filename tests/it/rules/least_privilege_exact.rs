@@ -65,6 +65,24 @@ fn role(name: &str, path: &str, statements: Value) -> Value {
     })
 }
 
+/// The role `app` with one statement allowing `actions` on `*`.
+fn app_allowed(actions: Value) -> Value {
+    role(
+        "app",
+        "/",
+        json!([{"Effect": "Allow", "Action": actions, "Resource": "*"}]),
+    )
+}
+
+/// The `Resource` of each Allow statement that allows `action`.
+fn resources_of(allowed: &[(String, Value, Value)], action: &str) -> Vec<Value> {
+    allowed
+        .iter()
+        .filter(|(a, _, _)| a == action)
+        .map(|(_, r, _)| r.clone())
+        .collect()
+}
+
 struct Case {
     dir: tempfile::TempDir,
 }
@@ -174,20 +192,11 @@ fn head_object_without_a_version_is_not_use_of_get_object_version() {
             s3_get("b", "HeadObject", json!({}), 1),
             s3_get("v", "HeadObject", json!({"versionId": "v1"}), 2),
         ],
-        &[role(
-            "app",
-            "/",
-            json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": "*"}]),
-        )],
+        &[app_allowed(json!(["s3:GetObject", "s3:GetObjectVersion"]))],
     );
     let sc = c.scan(EXIT_OK);
     let a = allows(&policy(&sc, "app"));
-    let on = |act: &str| -> Vec<Value> {
-        a.iter()
-            .filter(|(x, _, _)| x == act)
-            .map(|(_, r, _)| r.clone())
-            .collect()
-    };
+    let on = |act: &str| resources_of(&a, act);
     // Resources are kept per API call, not per request: the version permission is scoped to the
     // objects HeadObject touched (narrower than the grant's `*`, wider than the one versioned
     // call).
@@ -264,11 +273,7 @@ fn permission_only_actions_nothing_needed_are_unused_not_kept() {
             json!([{"ARN": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"}]),
             1,
         )],
-        &[role(
-            "app",
-            "/",
-            json!([{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]),
-        )],
+        &[app_allowed(json!("dynamodb:*"))],
     );
     let sc = c.scan(EXIT_OK);
     let cat = trailguard::iam::catalog::catalog();
@@ -306,11 +311,7 @@ fn service_linked_roles_keep_their_rows_but_get_no_policy() {
     let c = Case::new(
         &[s3_get("b", "GetObject", json!({}), 1)],
         &[
-            role(
-                "app",
-                "/",
-                json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
-            ),
+            app_allowed(json!("s3:GetObject")),
             role(
                 "AWSServiceRoleForSupport",
                 "/aws-service-role/support.amazonaws.com/",
@@ -347,14 +348,7 @@ fn an_account_without_cloudtrail_gets_no_evidence_not_findings() {
     other["Arn"] = json!("arn:aws:iam::444455556666:role/idle");
     let c = Case::new(
         &[s3_get("b", "GetObject", json!({}), 1)],
-        &[
-            role(
-                "app",
-                "/",
-                json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
-            ),
-            other,
-        ],
+        &[app_allowed(json!("s3:GetObject")), other],
     );
     let sc = c.scan(EXIT_OK);
     assert_eq!(sc.summary["no_evidence_accounts"], json!(["444455556666"]));
@@ -369,11 +363,7 @@ fn an_account_without_cloudtrail_gets_no_evidence_not_findings() {
 fn a_later_run_without_details_leaves_no_stale_policy() {
     let c = Case::new(
         &[s3_get("b", "GetObject", json!({}), 1)],
-        &[role(
-            "app",
-            "/",
-            json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}]),
-        )],
+        &[app_allowed(json!(["s3:GetObject", "s3:PutObject"]))],
     );
     let sc = c.scan(EXIT_OK);
     assert!(sc.out.path().join("policies").is_dir());
@@ -400,11 +390,11 @@ fn a_later_run_without_details_leaves_no_stale_policy() {
 fn two_allow_list_scps_at_one_ou_are_unioned_and_a_bad_organization_file_is_named() {
     let c = Case::new(
         &[s3_get("b", "GetObject", json!({}), 1)],
-        &[role(
-            "app",
-            "/",
-            json!([{"Effect": "Allow", "Action": ["s3:GetObject", "ec2:DescribeInstances", "iam:ListUsers"], "Resource": "*"}]),
-        )],
+        &[app_allowed(json!([
+            "s3:GetObject",
+            "ec2:DescribeInstances",
+            "iam:ListUsers"
+        ]))],
     );
     let org = c.dir.path().join("org.json");
     let allow = |a: &str| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": a, "Resource": "*"}]});
@@ -468,20 +458,11 @@ fn kms_calls_are_scoped_to_the_key_arns_cloudtrail_names() {
             json!([{"accountId": ACCT, "type": "AWS::KMS::Key", "ARN": key}]),
             1,
         )],
-        &[role(
-            "app",
-            "/",
-            json!([{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*"}]),
-        )],
+        &[app_allowed(json!(["kms:Decrypt", "kms:Encrypt"]))],
     );
     let sc = c.scan(EXIT_OK);
     let a = allows(&policy(&sc, "app"));
-    let decrypt: Vec<&Value> = a
-        .iter()
-        .filter(|(x, _, _)| x == "kms:Decrypt")
-        .map(|(_, r, _)| r)
-        .collect();
-    assert_eq!(decrypt, vec![&json!(key)], "{a:?}");
+    assert_eq!(resources_of(&a, "kms:Decrypt"), vec![json!(key)], "{a:?}");
     assert!(a.iter().all(|(x, _, _)| x != "kms:Encrypt"));
     super::least_privilege::parliament_clean(sc.out.path());
 }
