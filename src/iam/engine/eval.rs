@@ -11,6 +11,7 @@ use crate::iam::details::{AccountDetails, PolicySource, Role, SourceKind, User};
 use crate::iam::policy::{Effect, Match, Policy, Statement};
 
 use super::action_set::ActionSet;
+use super::applicability::applicability;
 use super::grant::{Grant, GrantSource, PrincipalKind};
 use super::policy_eval::{AllowStmt, DenyStmt, PolicyEval};
 use super::scp::Organization;
@@ -36,6 +37,8 @@ pub struct Engine {
     org: Option<OrgLevels>,
     /// Lower-cased pattern -> its expansion (for the engine's lifetime).
     pub(super) patterns: HashMap<String, Arc<ActionSet>>,
+    /// `R` or `N`, then the resource patterns NUL-joined -> the actions they can apply to.
+    resources: HashMap<String, Arc<ActionSet>>,
     /// `account NUL arn NUL version` -> managed policy evaluation.
     managed: HashMap<String, Evaluated>,
     /// `account NUL group NUL policy name` -> group inline policy evaluation.
@@ -104,7 +107,8 @@ impl Engine {
         )
     }
 
-    /// What a statement's `Action` or `NotAction` names.
+    /// What a statement's `Action` or `NotAction` names, among the actions its `Resource` or
+    /// `NotResource` can apply to.
     fn statement_actions(&mut self, st: &Statement) -> ActionSet {
         let mut set = ActionSet::new();
         if let Some(m) = &st.action {
@@ -116,7 +120,30 @@ impl Engine {
                 set.complement();
             }
         }
+        if let Some(r) = &st.resource {
+            set.intersect_with(&self.applicable(r));
+        }
         set
+    }
+
+    /// The actions a resource element can apply to (cached per element).
+    fn applicable(&mut self, r: &Match<Vec<String>>) -> Arc<ActionSet> {
+        let (tag, patterns) = match r {
+            Match::Is(v) => ('R', v),
+            Match::Not(v) => ('N', v),
+        };
+        let mut key = String::from(tag);
+        for p in patterns {
+            key.push('\0');
+            key.push_str(p);
+        }
+        Arc::clone(self.resources.entry(key).or_insert_with(|| {
+            let t = applicability();
+            Arc::new(match r {
+                Match::Is(v) => t.for_resources(v),
+                Match::Not(v) => t.for_not_resources(v),
+            })
+        }))
     }
 
     fn eval_policy(&mut self, p: &Policy) -> PolicyEval {

@@ -25,6 +25,11 @@
 //!   (or it has no resource element at all). Any other `Deny` (a `Condition`, narrower
 //!   resources, `NotResource`) does not remove its actions: they stay granted, marked
 //!   conditional.
+//! * A statement applies only to the actions whose resources its `Resource` can match (or its
+//!   `NotResource` leaves some of): the catalog's resource types and ARN formats decide, and
+//!   an action that takes no resource needs a pattern matching `"*"` (see `applicability.rs`).
+//!   `s3:*` on `arn:aws:s3:::b/*` grants `s3:GetObject`, not `s3:ListBucket` (a bucket ARN)
+//!   nor `s3:ListAllMyBuckets` (no resource).
 //! * An `Allow` scoped to some resources still grants its actions (unconditionally, if it has
 //!   no `Condition`): [`Grant::resources_for`] and [`Grant::statements_for`] say on what.
 //! * A service control policy with no `Allow` statement at all (a deny list, meant to sit beside
@@ -52,6 +57,7 @@
 //! [`Role::is_service_linked`]: super::details::Role::is_service_linked
 
 mod action_set;
+mod applicability;
 mod eval;
 mod grant;
 mod policy_eval;

@@ -706,7 +706,7 @@ fn synthetic_account(users: usize) -> AccountDetails {
     let stmt = |i: usize| {
         json!({"Effect": "Allow",
                "Action": [patterns[i % patterns.len()], patterns[(i * 7 + 3) % patterns.len()]],
-               "Resource": format!("arn:aws:s3:::bucket-{i}/*")})
+               "Resource": if i.is_multiple_of(2) { json!(format!("arn:aws:s3:::bucket-{i}/*")) } else { json!("*") }})
     };
     let policies: Vec<Value> = (0..40)
         .map(|i| {
@@ -786,9 +786,15 @@ fn synthetic_account_is_sane() {
     let acct = synthetic_account(30);
     let grants = Engine::new(vec![]).evaluate_account(&acct);
     assert_eq!(grants.len(), 60);
+    // A statement applies only to actions its resources can take, so a boundary of
+    // bucket-scoped statements may leave a principal nothing; most keep something.
+    let nonempty = grants.iter().filter(|g| !g.granted.is_empty()).count();
+    assert!(
+        nonempty >= 45,
+        "{nonempty} of 60 principals are granted anything"
+    );
     for g in &grants {
         assert!(g.is_complete(), "{:?}", g.unknown_policies);
-        assert!(!g.granted.is_empty());
         assert!(g.conditional.is_subset(&g.granted));
         assert!(!g.granted.contains(id("s3:DeleteBucket")));
     }
