@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod differential;
 mod hostile;
 mod paths;
 mod queries;

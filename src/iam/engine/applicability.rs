@@ -105,16 +105,19 @@ fn format_tokens(f: &str) -> Vec<Tok> {
 }
 
 /// The six segments of an ARN (pattern or format): `arn`, partition, service, region,
-/// account and the resource part; a shorter one padded with `*` segments. `None` if it does
-/// not start with `arn:`.
-fn segments(arn: &str) -> Option<[&str; 6]> {
+/// account and the resource part. A shorter one whose last segment ends in `*` is padded with
+/// `*` segments, since IAM lets a `*` that ends a segment run past the colons that follow.
+/// `None` if it does not start with `arn:`, or is short without that `*` (it then names only
+/// itself, which no resource's ARN is).
+pub(super) fn segments(arn: &str) -> Option<[&str; 6]> {
     let mut out = ["*"; 6];
     let mut parts = arn.splitn(6, ':');
     for (i, slot) in out.iter_mut().enumerate() {
         match parts.next() {
             Some(p) => *slot = p,
             None if i == 0 => return None,
-            None => break,
+            None if out[i - 1].ends_with('*') => break,
+            None => return None,
         }
     }
     (out[0] == "arn").then_some(out)
@@ -234,6 +237,12 @@ fn overlaps(p: &[Tok], f: &[Tok], case: Case) -> bool {
     r[0]
 }
 
+/// `*`, `**`, ...: the pattern that matches the `"*"` resource of an action that takes no
+/// resource (AWS takes only that, not `?` nor an ARN).
+fn all_stars(p: &str) -> bool {
+    !p.is_empty() && p.bytes().all(|c| c == b'*')
+}
+
 /// One resource type of the table.
 #[derive(Debug)]
 struct ResourceType {
@@ -333,9 +342,7 @@ impl Applicability {
 
     /// The actions a statement with `Resource: patterns` can apply to.
     pub(super) fn for_resources(&self, patterns: &[String]) -> ActionSet {
-        let star = patterns
-            .iter()
-            .any(|p| crate::glob::matches_str(p, "*", Case::Sensitive));
+        let star = patterns.iter().any(|p| all_stars(p));
         let mut matched = vec![false; self.types.len()];
         for p in patterns {
             if p == "*" {
@@ -357,9 +364,7 @@ impl Applicability {
     /// The actions a statement with `NotResource: patterns` can apply to: those with a
     /// resource (or `"*"`, for actions that take none) that no pattern matches.
     pub(super) fn for_not_resources(&self, patterns: &[String]) -> ActionSet {
-        let star_excluded = patterns
-            .iter()
-            .any(|p| crate::glob::matches_str(p, "*", Case::Sensitive));
+        let star_excluded = patterns.iter().any(|p| all_stars(p));
         let covered: Vec<bool> = self
             .types
             .iter()
@@ -419,8 +424,12 @@ mod tests {
         assert!(ov("arn:aws:iam::*:*", USER));
         assert!(ov("arn:*", USER));
         assert!(
-            ov("arn:aws:iam", USER),
-            "short patterns are padded with `*` segments"
+            ov("arn:aws:iam:*", USER),
+            "a trailing `*` runs past the colons"
+        );
+        assert!(
+            !ov("arn:aws:iam", USER),
+            "a short ARN without it names only itself"
         );
         // Wildcards stay in their segment: no IAM user ARN is a CloudFormation stack, nor a
         // role (the account `*` cannot swallow `:user/x`).
@@ -446,7 +455,8 @@ mod tests {
         assert!(arn_covers("arn:aws:iam::*:user/*", "arn:*:iam::*:user/*"));
         assert!(!arn_covers("arn:aws:iam::1:user/*", "arn:*:iam::*:user/*"));
         assert!(arn_covers("arn:*:iam::*:user/*", "arn:*:iam::*:user/*"));
-        assert!(arn_covers("arn:*:iam", "arn:*:iam::*:user/*"));
+        assert!(arn_covers("arn:*:iam:*", "arn:*:iam::*:user/*"));
+        assert!(!arn_covers("arn:*:iam", "arn:*:iam::*:user/*"));
         assert!(!arn_covers("arn:*:user/*", "arn:*:iam::*:user/*"));
     }
 

@@ -269,6 +269,8 @@ impl Engine {
             scps_applied: false,
             unknown_policies: Vec::new(),
             errors: Vec::new(),
+            boundary_eval: None,
+            scp_levels: Vec::new(),
         };
         let mut allow = ActionSet::new();
         let mut sure = ActionSet::new();
@@ -342,6 +344,7 @@ impl Engine {
                     sure.intersect_with(&ev.allow_uncond);
                     deny_hard.union_with(&ev.deny_hard);
                     deny_soft.union_with(&ev.deny_soft);
+                    g.boundary_eval = Some(ev);
                 }
             }
         }
@@ -368,6 +371,7 @@ impl Engine {
                     allow.intersect_with(&lv_allow);
                     sure.intersect_with(&lv_sure);
                 }
+                g.scp_levels.push(level);
             }
         }
 

@@ -108,6 +108,10 @@ pub struct Grant {
     pub unknown_policies: Vec<String>,
     /// Why a document could not be evaluated: `LABEL: message`.
     pub errors: Vec<String>,
+    /// The permissions boundary, evaluated (`None`: no boundary, or its document is unknown).
+    pub(super) boundary_eval: Option<Arc<PolicyEval>>,
+    /// The SCP levels applied, root first, each the SCPs attached there.
+    pub(super) scp_levels: Vec<Vec<Arc<PolicyEval>>>,
 }
 
 impl Grant {

@@ -58,12 +58,14 @@
 
 mod action_set;
 mod applicability;
+mod decide;
 mod eval;
 mod grant;
 mod policy_eval;
 mod scp;
 
 pub use action_set::ActionSet;
+pub use decide::{Conditions, Decision, resource_matches};
 pub use eval::Engine;
 pub use grant::{Grant, GrantSource, PrincipalKind, StatementRef};
 pub use scp::{EngineError, Organization, OrganizationError, load_organization, load_scps};
