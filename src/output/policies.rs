@@ -319,6 +319,7 @@ mod tests {
             documents: vec![serde_json::json!({"Version": "2012-10-17", "Statement": []})],
             report: "report\n".to_owned(),
             finding: None,
+            verification: None,
         }
     }
 

@@ -133,6 +133,12 @@ pub struct RunSummary {
     pub permission_rows: u64,
     /// Policy documents written under `policies/`.
     pub policies_written: u64,
+    /// Principals whose suggestion passed the replay (each observed call still allowed, no
+    /// sampled request allowed that today's grant refuses).
+    pub suggestions_verified: u64,
+    /// Principals whose suggestion failed the replay and was not written: `ARN: reason`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions_unverified: Vec<String>,
     /// Accounts of `--iam-details` of which no CloudTrail event was read in the window: their
     /// principals get "no evidence" (a report, no finding, no suggestion).
     #[serde(skip_serializing_if = "Vec::is_empty")]

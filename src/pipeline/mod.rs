@@ -104,6 +104,15 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     // so that no suggestion of an earlier run is left to be applied by mistake.
     sum.policies_written =
         crate::output::policies::write(&cfg.out_dir, &judged.plans, inputs.inventory.is_some())?;
+    for p in &judged.plans {
+        match &p.verification {
+            Some(crate::recommend::Verification::Verified { .. }) => sum.suggestions_verified += 1,
+            Some(crate::recommend::Verification::Failed(why)) => sum
+                .suggestions_unverified
+                .push(format!("{}: {}", p.arn, crate::text::escape(why))),
+            None => {}
+        }
+    }
     sum.no_evidence_accounts = judged.no_evidence;
     sum.window = judged.window;
     sum.rules_not_run = judged.not_run;

@@ -25,6 +25,7 @@ mod rows;
 mod suggest;
 #[cfg(test)]
 mod tests;
+mod verify;
 
 pub use observable::{data_event_source, unobservable_reason};
 pub use suggest::MANAGED_POLICY_LIMIT;
@@ -39,6 +40,7 @@ use rows::used_only_row;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+pub use verify::Verification;
 
 /// `permissions.parquet`: one row per principal and action that is granted or used.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +94,9 @@ pub struct Plan {
     pub report: String,
     /// The finding, when something is unused.
     pub finding: Option<Partial>,
+    /// The replay of the suggestion ([`verify::verify`]); `None` when nothing was suggested.
+    /// A suggestion that failed it has no documents.
+    pub verification: Option<Verification>,
 }
 
 /// Calls a detection flagged, by principal: an action used only in such calls is kept out of
@@ -181,7 +186,15 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     .iter()
                     .filter(|f| key.is_some() && principal_key(&f.principal) == key)
                     .collect();
-                let mut plan = plan_principal(&g, used, usage, inp.window, &flagged, &mut out.rows);
+                let mut plan = plan_principal(
+                    &g,
+                    used,
+                    usage,
+                    inp.window,
+                    &flagged,
+                    &mut inp.engine,
+                    &mut out.rows,
+                );
                 if !evidence {
                     // No CloudTrail of the account was read: nothing could be observed.
                     for r in &mut out.rows[first_row..] {
@@ -200,6 +213,7 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                 if !evidence {
                     plan.finding = None;
                     plan.documents.clear();
+                    plan.verification = None;
                     plan.report = report::no_evidence(&g, inp.window);
                 }
                 out.plans.push(plan);

@@ -10,7 +10,7 @@ use super::{PermissionRow, Plan};
 use crate::detect::unused_permissions::INFO;
 use crate::finding::{Partial, Seed, Severity};
 use crate::iam::catalog::{AccessLevel, ActionId, catalog};
-use crate::iam::engine::{Grant, PrincipalKind};
+use crate::iam::engine::{Engine, Grant, PrincipalKind};
 use crate::time::Window;
 use crate::usage::{ActionUse, PrincipalActions, Usage};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +32,7 @@ pub(super) fn plan_principal(
     usage: &Usage,
     window: Option<Window>,
     flagged: &[&super::Flagged],
+    engine: &mut Engine,
     rows: &mut Vec<PermissionRow>,
 ) -> Plan {
     let c = catalog();
@@ -155,7 +156,13 @@ pub(super) fn plan_principal(
         super::observable::data_event_source(a.service, a.name).is_none()
     }));
     let resources = resources_by_action(g, usage);
-    let documents = build_documents(g, &keep, &kept_unobservable, &resources);
+    let mut documents = build_documents(g, &keep, &kept_unobservable, &resources);
+    let verification = (!documents.is_empty())
+        .then(|| super::verify::verify(engine, g, &documents, &keep, &resources));
+    if verification.as_ref().is_some_and(|v| !v.ok()) {
+        // Never write what the replay refused.
+        documents.clear();
+    }
     let granted_n = g.granted.len();
     let services: BTreeSet<&str> = g.granted.iter().map(|id| c.get(id).service).collect();
     let unused_services: Vec<&str> = services
@@ -175,6 +182,16 @@ pub(super) fn plan_principal(
         &unused_services,
         window,
     );
+    match &verification {
+        Some(super::Verification::Verified { observed, sampled }) => report.push_str(&format!(
+            "\nverified: true ({observed} observed calls replayed, {sampled} sampled requests allowed by today's grant)\n"
+        )),
+        Some(super::Verification::Failed(why)) => report.push_str(&format!(
+            "\nverified: false, so no policy is written for this principal: {}\n",
+            crate::text::escape(why)
+        )),
+        None => {}
+    }
     if !held_flagged.is_empty() {
         report.push_str(
             "\nkept out: used only in calls a detection flagged (add back by hand only after the incident is understood):\n",
@@ -234,6 +251,16 @@ pub(super) fn plan_principal(
         for (id, _) in &held_flagged {
             p.evidence("kept_out_flagged", &c.get(*id).to_string());
         }
+        match &verification {
+            Some(super::Verification::Verified { .. }) => {
+                p.evidence("verified", "true");
+            }
+            Some(super::Verification::Failed(why)) => {
+                p.evidence("verified", "false");
+                p.evidence("verification_failure", why);
+            }
+            None => {}
+        }
         for s in &unused_services {
             p.evidence("unused_services", s);
         }
@@ -261,6 +288,7 @@ pub(super) fn plan_principal(
         documents,
         report,
         finding,
+        verification,
     }
 }
 

@@ -202,6 +202,27 @@ impl Engine {
         Some(ev)
     }
 
+    /// `g` with its identity policies replaced by `documents` (its boundary and SCP levels
+    /// kept): what the principal could do if a suggestion replaced its policies. A document
+    /// that does not parse is an error naming it.
+    pub fn with_identity(&mut self, g: &Grant, documents: &[Value]) -> Result<Grant, String> {
+        let mut out = g.clone();
+        out.sources.clear();
+        out.unknown_policies.clear();
+        out.errors.clear();
+        for (i, doc) in documents.iter().enumerate() {
+            let label = format!("suggested:{}", i + 1);
+            let p = Policy::from_value(doc).map_err(|e| format!("{label}: {e}"))?;
+            out.sources.push(GrantSource {
+                label,
+                arn: None,
+                group: None,
+                eval: Arc::new(self.eval_policy(&p)),
+            });
+        }
+        Ok(out)
+    }
+
     /// Evaluates every user, then every role, of an account (in the details' order).
     pub fn evaluate_account(&mut self, acct: &AccountDetails) -> Vec<Grant> {
         // Documents are cached per account; start afresh so that details read separately for

@@ -117,7 +117,20 @@ impl Case {
     }
 }
 
+/// The suggested policy of role `name`, which the replay must have verified.
 fn policy(sc: &Scan, name: &str) -> Value {
+    assert!(
+        sc.summary["suggestions_unverified"].is_null(),
+        "{}",
+        sc.summary["suggestions_unverified"]
+    );
+    assert!(sc.summary["suggestions_verified"].as_u64().unwrap() >= 1);
+    let report = sc
+        .out
+        .path()
+        .join(format!("policies/{ACCT}/role/{name}.txt"));
+    let report = std::fs::read_to_string(&report).unwrap_or_default();
+    assert!(report.contains("verified: true ("), "{report}");
     let p = sc
         .out
         .path()
