@@ -99,6 +99,9 @@ pub struct KeyEvent {
 /// are generalized (see [`Resources::overflow`]).
 pub const MAX_RESOURCES: usize = 64;
 
+/// How many ARN shapes ([`crate::iam::arn::Arn::shape`]) are kept per principal and API call.
+pub const MAX_SHAPES: usize = 16;
+
 /// The resources a principal's calls of one API touched.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Resources {
@@ -110,12 +113,25 @@ pub struct Resources {
     pub unnamed: bool,
     /// The latest call (epoch ms), to age the entry out of a `--state` window.
     pub last: Option<i64>,
+    /// The shape of every ARN seen (kept past [`MAX_RESOURCES`]), so that an action whose
+    /// calls touched hundreds of keys is still scoped to `key/*` of their accounts and regions.
+    pub shapes: std::collections::BTreeSet<String>,
+    /// More than [`MAX_SHAPES`] shapes, or a shape not an ARN, or a `--state` written before
+    /// shapes were kept: `shapes` does not cover every ARN seen.
+    pub shapes_incomplete: bool,
 }
 
 impl Resources {
     fn add(&mut self, arn: &str) {
         if self.arns.contains(arn) {
             return;
+        }
+        match crate::iam::arn::Arn::parse(arn).map(|a| a.shape()) {
+            Some(sh) if self.shapes.contains(&sh) => {}
+            Some(sh) if self.shapes.len() < MAX_SHAPES => {
+                self.shapes.insert(sh);
+            }
+            _ => self.shapes_incomplete = true,
         }
         if self.arns.len() >= MAX_RESOURCES {
             self.overflow = true;
@@ -128,8 +144,18 @@ impl Resources {
         for a in o.arns {
             self.add(&a);
         }
+        for sh in o.shapes {
+            if !self.shapes.contains(&sh) {
+                if self.shapes.len() < MAX_SHAPES {
+                    self.shapes.insert(sh);
+                } else {
+                    self.shapes_incomplete = true;
+                }
+            }
+        }
         self.overflow |= o.overflow;
         self.unnamed |= o.unnamed;
+        self.shapes_incomplete |= o.shapes_incomplete;
         self.last = max_opt(self.last, o.last);
     }
 }

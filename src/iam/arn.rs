@@ -32,6 +32,23 @@ pub struct Arn<'a> {
 }
 
 impl<'a> Arn<'a> {
+    /// The ARN with the id after its resource type as `*`: `key/1234...` ->
+    /// `arn:aws:kms:r:a:key/*`, `function:f:1` -> `function:*`, `bucket/key` -> `bucket/*`.
+    /// A resource part with no type (`my-topic`, an S3 bucket) is kept whole.
+    pub fn shape(&self) -> String {
+        let r = self.resource;
+        let cut = r.find(['/', ':']).map_or(r.len(), |i| i + 1);
+        let id = if cut < r.len() { "*" } else { "" };
+        format!(
+            "arn:{}:{}:{}:{}:{}{id}",
+            self.partition,
+            self.service,
+            self.region,
+            self.account,
+            &r[..cut]
+        )
+    }
+
     /// Parses `arn:partition:service:region:account:resource`; `None` for anything else (fewer
     /// parts, another prefix, an empty partition or service).
     pub fn parse(s: &'a str) -> Option<Self> {

@@ -33,6 +33,8 @@ pub(super) fn resources_by_action(
                 e.arns.extend(res.arns.iter().cloned());
                 e.overflow |= res.overflow;
                 e.unnamed |= res.unnamed;
+                e.shapes.extend(res.shapes.iter().cloned());
+                e.shapes_incomplete |= res.shapes_incomplete;
             }
         }
     }
@@ -200,6 +202,17 @@ pub(super) fn pieces(
             .collect();
         if !allowed.is_empty()
             && let Some(p) = assign(&stmts, &allowed)
+        {
+            return p;
+        }
+    }
+    // More ARNs than are kept: their shapes (`key/*` per account and region), if all known.
+    if let Some(t) =
+        touched.filter(|t| t.overflow && !t.unnamed && !t.shapes_incomplete && !t.shapes.is_empty())
+    {
+        let general = generalize(a.service, a.name, &t.shapes);
+        if !general.is_empty()
+            && let Some(p) = assign(&stmts, &general)
         {
             return p;
         }

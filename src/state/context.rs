@@ -84,6 +84,15 @@ struct ResourcesJ {
     overflow: bool,
     unnamed: bool,
     last: Option<i64>,
+    /// Absent in states written before shapes were kept: they are then incomplete.
+    #[serde(default)]
+    shapes: Vec<String>,
+    #[serde(default = "incomplete")]
+    shapes_incomplete: bool,
+}
+
+fn incomplete() -> bool {
+    true
 }
 
 /// `context.json`: the usage that is not per action. Times are epoch milliseconds.
@@ -180,6 +189,8 @@ pub(super) fn write_context(path: &Path, u: &Usage) -> anyhow::Result<u64> {
                 overflow: r.overflow,
                 unnamed: r.unnamed,
                 last: r.last,
+                shapes: r.shapes.iter().cloned().collect(),
+                shapes_incomplete: r.shapes_incomplete,
             })
             .collect(),
     };
@@ -263,6 +274,8 @@ pub(super) fn read_context(path: &Path) -> anyhow::Result<Usage> {
                 overflow: r.overflow,
                 unnamed: r.unnamed,
                 last: r.last,
+                shapes: r.shapes.into_iter().collect(),
+                shapes_incomplete: r.shapes_incomplete,
             },
         );
     }

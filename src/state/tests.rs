@@ -65,6 +65,8 @@ fn usage_sample() -> Usage {
             overflow: false,
             unnamed: false,
             last: Some(5_000),
+            shapes: ["arn:aws:s3:::b/*".to_string()].into_iter().collect(),
+            shapes_incomplete: false,
         },
     );
     u.key_events.push(KeyEvent {

@@ -542,3 +542,30 @@ fn a_statement_grants_only_actions_whose_resources_its_resource_can_match() {
         "{current:?}"
     );
 }
+
+#[test]
+fn kms_calls_on_more_keys_than_are_kept_are_scoped_to_the_key_shape() {
+    // 70 keys: more than the 64 ARNs kept per call. The earlier main fell back to the grant
+    // (`Resource: "*"`); the shapes of all keys seen give `key/*` of their account and region.
+    let events: Vec<Value> = (0..70)
+        .map(|i| {
+            role_event(
+                "Decrypt",
+                "kms.amazonaws.com",
+                json!({"encryptionAlgorithm": "SYMMETRIC_DEFAULT"}),
+                json!([{"accountId": ACCT, "type": "AWS::KMS::Key",
+                    "ARN": format!("arn:aws:kms:eu-west-1:{ACCT}:key/00000000-0000-4000-8000-{i:012}")}]),
+                i + 1,
+            )
+        })
+        .collect();
+    let c = Case::new(&events, &[app_allowed(json!(["kms:Decrypt"]))]);
+    let sc = c.scan(EXIT_OK);
+    let a = allows(&policy(&sc, "app"));
+    assert_eq!(
+        resources_of(&a, "kms:Decrypt"),
+        vec![json!(format!("arn:aws:kms:eu-west-1:{ACCT}:key/*"))],
+        "{a:?}"
+    );
+    super::least_privilege::parliament_clean(sc.out.path());
+}
