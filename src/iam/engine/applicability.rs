@@ -151,39 +151,37 @@ impl Split {
 /// Whether some ARN matches both the policy pattern and the format.
 fn arn_overlaps(p: &Split, f: &Split) -> bool {
     match (p, f) {
-        (Split::Arn(p), Split::Arn(f)) => p.iter().zip(f).enumerate().all(|(i, (p, f))| {
-            let case = if i < 5 {
-                Case::Insensitive
-            } else {
-                Case::Sensitive
-            };
-            overlaps(p, f, case)
-        }),
+        (Split::Arn(p), Split::Arn(f)) => p
+            .iter()
+            .zip(f)
+            .enumerate()
+            .all(|(i, (p, f))| overlaps(p, f, segment_case(i))),
         (Split::Whole(p), Split::Whole(f)) => overlaps(p, f, Case::Sensitive),
         (Split::Whole(p), Split::Arn(_)) => p.iter().all(|t| *t == Tok::Any),
         (Split::Arn(_), Split::Whole(_)) => false,
     }
 }
 
-/// The partitions. A policy governs requests of its own account's partition, so a pattern
-/// naming one of them in the partition segment covers a format's `${Partition}`.
-const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"];
+/// How segment `i` of an ARN compares: the resource part (5) with case, the others without.
+pub(super) fn segment_case(i: usize) -> Case {
+    if i < 5 {
+        Case::Insensitive
+    } else {
+        Case::Sensitive
+    }
+}
 
 /// Whether every ARN of the format (`glob`: its variables as `*`) matches the pattern,
 /// segment by segment. Sound: a wildcard of the format is covered only by a `*` of the pattern
-/// (a partition, by a pattern naming a partition: see [`PARTITIONS`]).
+/// (a partition, by a pattern naming one of AWS's partitions: a policy governs requests of
+/// its own account's partition).
 fn arn_covers(pattern: &str, glob: &str) -> bool {
     match (segments(pattern), segments(glob)) {
         (Some(p), Some(f)) => p.iter().zip(f).enumerate().all(|(i, (p, f))| {
-            let case = if i < 5 {
-                Case::Insensitive
-            } else {
-                Case::Sensitive
-            };
-            covers(p, f, case)
+            covers(p, f, segment_case(i))
                 || (i == 1
                     && f == "*"
-                    && PARTITIONS
+                    && crate::iam::arn::PARTITIONS
                         .iter()
                         .any(|x| crate::glob::matches_str(p, x, Case::Insensitive)))
         }),

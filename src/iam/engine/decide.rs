@@ -75,14 +75,11 @@ pub fn resource_matches(pattern: &str, resource: &str, variables_match: bool) ->
         super::applicability::segments(&pattern),
         super::applicability::segments(resource),
     ) {
-        (Some(p), Some(r)) => p.iter().zip(r).enumerate().all(|(i, (p, r))| {
-            let case = if i < 5 {
-                Case::Insensitive
-            } else {
-                Case::Sensitive
-            };
-            matches_str(p, r, case)
-        }),
+        (Some(p), Some(r)) => p
+            .iter()
+            .zip(r)
+            .enumerate()
+            .all(|(i, (p, r))| matches_str(p, r, super::applicability::segment_case(i))),
         (None, None) => matches_str(&pattern, resource, Case::Sensitive),
         _ => false,
     }
