@@ -119,9 +119,24 @@ pub struct Resources {
     /// More than [`MAX_SHAPES`] shapes, or a shape not an ARN, or a `--state` written before
     /// shapes were kept: `shapes` does not cover every ARN seen.
     pub shapes_incomplete: bool,
+    /// For a permission inferred from the request ([`crate::iam::dependent`]): the IDs of the
+    /// first events that needed it (at most [`MAX_EXAMPLES`]).
+    pub events: std::collections::BTreeSet<String>,
 }
 
+/// Event IDs kept per inferred permission.
+pub const MAX_EXAMPLES: usize = 3;
+
 impl Resources {
+    /// Keeps the smallest [`MAX_EXAMPLES`] event IDs, so that the set does not depend on the
+    /// order in which threads merge.
+    fn add_example(&mut self, id: String) {
+        self.events.insert(id);
+        if self.events.len() > MAX_EXAMPLES {
+            self.events.pop_last();
+        }
+    }
+
     fn add(&mut self, arn: &str) {
         if self.arns.contains(arn) {
             return;
@@ -152,6 +167,9 @@ impl Resources {
                     self.shapes_incomplete = true;
                 }
             }
+        }
+        for id in o.events {
+            self.add_example(id);
         }
         self.overflow |= o.overflow;
         self.unnamed |= o.unnamed;
@@ -231,6 +249,30 @@ impl FileUsage {
         }
         if !named {
             set.unnamed = true;
+        }
+        if crate::iam::dependent::may_pass(source, name) {
+            self.add_inferred(e, principal);
+        }
+    }
+
+    /// Notes the permissions the call needed without a call of their own (`iam:PassRole` on
+    /// the role a `CreateFunction` names), under [`crate::iam::dependent::INFERRED_SOURCE`].
+    fn add_inferred(&mut self, e: &Event<'_, '_>, principal: &str) {
+        for p in crate::iam::dependent::passed(e) {
+            let key = format!(
+                "{principal}{SEP}{}{SEP}{}",
+                crate::iam::dependent::INFERRED_SOURCE,
+                p.action
+            );
+            let set = self.resources.entry(key).or_default();
+            set.last = max_opt(set.last, e.time_ms);
+            match p.role_arn {
+                Some(arn) => set.add(arn),
+                None => set.unnamed = true,
+            }
+            if let Some(id) = e.event_id {
+                set.add_example(id.to_string());
+            }
         }
     }
 

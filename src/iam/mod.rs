@@ -31,6 +31,7 @@ pub fn is_account_id(s: &str) -> bool {
 pub mod arn;
 pub mod catalog;
 pub mod credreport;
+pub mod dependent;
 pub mod details;
 pub mod engine;
 pub mod mapping;

@@ -155,10 +155,21 @@ pub(super) fn plan_principal(
         let a = c.get(*id);
         super::observable::data_event_source(a.service, a.name).is_none()
     }));
+    // Permissions the observed calls needed by their requests (`iam:PassRole`), granted and
+    // not themselves seen: kept, marked inferred, no longer unused.
+    let inferred_use = super::suggest::inferred_by_action(g, usage);
+    let inferred: Vec<ActionId> = inferred_use
+        .keys()
+        .copied()
+        .filter(|id| g.granted.contains(*id) && !keep.contains(id))
+        .collect();
+    unused.retain(|id| !inferred.contains(id));
+    unobservable_held.retain(|(id, _)| !inferred.contains(id));
     let resources = resources_by_action(g, usage);
-    let mut documents = build_documents(g, &keep, &kept_unobservable, &resources);
+    let mut documents = build_documents(g, &keep, &inferred, &kept_unobservable, &resources);
+    let replayed: Vec<ActionId> = keep.iter().chain(&inferred).copied().collect();
     let verification = (!documents.is_empty())
-        .then(|| super::verify::verify(engine, g, &documents, &keep, &resources));
+        .then(|| super::verify::verify(engine, g, &documents, &replayed, &resources));
     if verification.as_ref().is_some_and(|v| !v.ok()) {
         // Never write what the replay refused.
         documents.clear();
@@ -182,6 +193,23 @@ pub(super) fn plan_principal(
         &unused_services,
         window,
     );
+    if !inferred.is_empty() {
+        report.push_str("\ninferred from request parameters (no call of their own is logged):\n");
+        for id in &inferred {
+            let u = &inferred_use[id];
+            let on: Vec<&str> = u.arns.iter().map(String::as_str).collect();
+            report.push_str(&format!(
+                "  {} on {} (events {})\n",
+                c.get(*id),
+                if on.is_empty() {
+                    "the granting statements' resources".to_string()
+                } else {
+                    crate::text::escape(&on.join(", ")).into_owned()
+                },
+                crate::text::escape(&u.events.iter().cloned().collect::<Vec<_>>().join(", "))
+            ));
+        }
+    }
     match &verification {
         Some(super::Verification::Verified { observed, sampled }) => report.push_str(&format!(
             "\nverified: true ({observed} observed calls replayed, {sampled} sampled requests allowed by today's grant)\n"

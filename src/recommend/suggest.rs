@@ -27,7 +27,13 @@ pub(super) fn resources_by_action(
         if principal_key(principal).as_ref() != Some(&want) {
             continue;
         }
-        for a in map_event(source, name, None).action_names() {
+        // A permission inferred from a request is keyed by the permission itself.
+        let actions = if source == crate::iam::dependent::INFERRED_SOURCE {
+            vec![name.clone()]
+        } else {
+            map_event(source, name, None).action_names()
+        };
+        for a in actions {
             if let Some(id) = catalog().lookup(&a) {
                 let e = out.entry(id).or_default();
                 e.arns.extend(res.arns.iter().cloned());
@@ -35,7 +41,29 @@ pub(super) fn resources_by_action(
                 e.unnamed |= res.unnamed;
                 e.shapes.extend(res.shapes.iter().cloned());
                 e.shapes_incomplete |= res.shapes_incomplete;
+                e.events.extend(res.events.iter().cloned());
             }
+        }
+    }
+    out
+}
+
+/// The permissions the principal's successful calls needed by their request parameters
+/// ([`crate::iam::dependent`]), with the resources and example event IDs.
+pub(super) fn inferred_by_action(
+    g: &Grant,
+    usage: &Usage,
+) -> BTreeMap<ActionId, crate::usage::Resources> {
+    let mut out: BTreeMap<ActionId, crate::usage::Resources> = BTreeMap::new();
+    let Some(want) = principal_key(&g.principal_arn) else {
+        return out;
+    };
+    for ((principal, source, name), res) in &usage.resources {
+        if source == crate::iam::dependent::INFERRED_SOURCE
+            && principal_key(principal).as_ref() == Some(&want)
+            && let Some(id) = catalog().lookup(name)
+        {
+            out.entry(id).or_default().merge(res.clone());
         }
     }
     out
@@ -249,21 +277,38 @@ fn sid(prefix: &str, n: usize) -> String {
     format!("{base}{n}")
 }
 
+/// Why an action is in a suggestion (the statement's `Sid` says it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Mark {
+    /// A logged call used it.
+    Observed,
+    /// A logged call's request needed it (`iam:PassRole` on the role it named).
+    Inferred,
+    /// CloudTrail could not have shown its use.
+    Unobservable,
+}
+
 pub(super) fn build_documents(
     g: &Grant,
     keep: &[ActionId],
+    inferred: &[ActionId],
     unobservable: &[ActionId],
     touched: &BTreeMap<ActionId, crate::usage::Resources>,
 ) -> Vec<Value> {
     let c = catalog();
     // Group actions by what they are allowed on and under which condition.
-    let mut groups: BTreeMap<(bool, Piece), Vec<String>> = BTreeMap::new();
-    for (unobs, ids) in [(false, keep), (true, unobservable)] {
+    let mut groups: BTreeMap<(Mark, Piece), Vec<String>> = BTreeMap::new();
+    for (mark, ids) in [
+        (Mark::Observed, keep),
+        (Mark::Inferred, inferred),
+        (Mark::Unobservable, unobservable),
+    ] {
+        let unobs = mark == Mark::Unobservable;
         for &id in ids {
             let t = if unobs { None } else { touched.get(&id) };
             for p in pieces(g, id, t) {
                 groups
-                    .entry((unobs, p))
+                    .entry((mark, p))
                     .or_default()
                     .push(c.get(id).full_name());
             }
@@ -271,7 +316,7 @@ pub(super) fn build_documents(
     }
     let mut statements: Vec<Value> = Vec::new();
     let mut n = 0;
-    for ((unobs, piece), mut actions) in groups {
+    for ((mark, piece), mut actions) in groups {
         actions.sort();
         actions.dedup();
         let resource = if piece.resources.len() == 1 {
@@ -286,10 +331,10 @@ pub(super) fn build_documents(
             s.insert(
                 "Sid".into(),
                 json!(sid(
-                    if unobs {
-                        "UnobservableKeptForReview"
-                    } else {
-                        "UsedInWindow"
+                    match mark {
+                        Mark::Observed => "UsedInWindow",
+                        Mark::Inferred => "InferredFromRequest",
+                        Mark::Unobservable => "UnobservableKeptForReview",
                     },
                     n
                 )),
@@ -310,7 +355,12 @@ pub(super) fn build_documents(
     }
     // The identity policies' Deny statements that name a kept action stay in force: the
     // suggestion replaces those policies, so without them it could allow what they refuse.
-    let all: Vec<ActionId> = keep.iter().chain(unobservable).copied().collect();
+    let all: Vec<ActionId> = keep
+        .iter()
+        .chain(inferred)
+        .chain(unobservable)
+        .copied()
+        .collect();
     let mut seen = BTreeSet::new();
     for d in g.denies_for(&all) {
         let mut v = d.to_value();

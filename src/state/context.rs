@@ -89,6 +89,8 @@ struct ResourcesJ {
     shapes: Vec<String>,
     #[serde(default = "incomplete")]
     shapes_incomplete: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    events: Vec<String>,
 }
 
 fn incomplete() -> bool {
@@ -191,6 +193,7 @@ pub(super) fn write_context(path: &Path, u: &Usage) -> anyhow::Result<u64> {
                 last: r.last,
                 shapes: r.shapes.iter().cloned().collect(),
                 shapes_incomplete: r.shapes_incomplete,
+                events: r.events.iter().cloned().collect(),
             })
             .collect(),
     };
@@ -276,6 +279,7 @@ pub(super) fn read_context(path: &Path) -> anyhow::Result<Usage> {
                 last: r.last,
                 shapes: r.shapes.into_iter().collect(),
                 shapes_incomplete: r.shapes_incomplete,
+                events: r.events.into_iter().collect(),
             },
         );
     }

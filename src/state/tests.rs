@@ -67,6 +67,7 @@ fn usage_sample() -> Usage {
             last: Some(5_000),
             shapes: ["arn:aws:s3:::b/*".to_string()].into_iter().collect(),
             shapes_incomplete: false,
+            events: Default::default(),
         },
     );
     u.key_events.push(KeyEvent {

@@ -569,3 +569,80 @@ fn kms_calls_on_more_keys_than_are_kept_are_scoped_to_the_key_shape() {
     );
     super::least_privilege::parliament_clean(sc.out.path());
 }
+
+#[test]
+fn the_role_a_call_passes_is_kept_as_an_inferred_pass_role() {
+    // CreateFunction names an execution role: the call needed iam:PassRole on it, though
+    // CloudTrail logs no PassRole. The earlier main listed PassRole as unused and left it out,
+    // so the next deployment with the suggestion would fail.
+    let exec = format!("arn:aws:iam::{ACCT}:role/service-role/fn-exec");
+    let c = Case::new(
+        &[
+            role_event(
+                "CreateFunction20150331",
+                "lambda.amazonaws.com",
+                json!({"functionName": "f", "role": exec, "runtime": "python3.12"}),
+                json!(null),
+                1,
+            ),
+            role_event(
+                "UpdateFunctionCode20150331v2",
+                "lambda.amazonaws.com",
+                json!({"functionName": "f"}),
+                json!(null),
+                2,
+            ),
+        ],
+        &[role(
+            "app",
+            "/",
+            json!([
+                {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole",
+                 "Resource": format!("arn:aws:iam::{ACCT}:role/*")}
+            ]),
+        )],
+    );
+    let sc = c.scan(EXIT_OK);
+    let doc = policy(&sc, "app");
+    let pass: Vec<&Value> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "iam:PassRole")
+        })
+        .collect();
+    assert_eq!(pass.len(), 1, "{doc}");
+    assert!(
+        pass[0]["Sid"]
+            .as_str()
+            .unwrap()
+            .starts_with("InferredFromRequest"),
+        "{}",
+        pass[0]
+    );
+    assert_eq!(pass[0]["Resource"], json!(exec));
+    let report =
+        std::fs::read_to_string(sc.out.path().join(format!("policies/{ACCT}/role/app.txt")))
+            .unwrap();
+    assert!(
+        report.contains("iam:PassRole on")
+            && report.contains("00000000-0000-4000-8000-000000000001"),
+        "{report}"
+    );
+    let f = sc.one(
+        "unused-permissions",
+        &format!("arn:aws:iam::{ACCT}:role/app"),
+    );
+    assert!(
+        !f["evidence"].to_string().contains("iam:PassRole"),
+        "PassRole is not unused: {}",
+        f["evidence"]
+    );
+    super::least_privilege::parliament_clean(sc.out.path());
+}
