@@ -266,9 +266,20 @@ impl FileUsage {
             );
             let set = self.resources.entry(key).or_default();
             set.last = max_opt(set.last, e.time_ms);
-            match p.role_arn {
-                Some(arn) => set.add(arn),
-                None => set.unnamed = true,
+            match (p.role_arn, p.instance_profile) {
+                (Some(arn), _) => set.add(arn),
+                (None, Some(ip)) if ip.starts_with("arn:") => set.add(ip),
+                (None, Some(name)) => match e.recipient_account_id {
+                    Some(acct) => {
+                        let partition =
+                            crate::event::partition_of_region(e.aws_region.unwrap_or(""));
+                        set.add(&format!(
+                            "arn:{partition}:iam::{acct}:instance-profile/{name}"
+                        ));
+                    }
+                    None => set.unnamed = true,
+                },
+                (None, None) => set.unnamed = true,
             }
             if let Some(id) = e.event_id {
                 set.add_example(id.to_string());

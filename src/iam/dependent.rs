@@ -160,6 +160,8 @@ pub struct Passed<'i> {
     pub action: &'static str,
     /// The role ARN, when the parameter holds one.
     pub role_arn: Option<&'i str>,
+    /// The instance profile (name or ARN) whose role is passed, for EC2's calls.
+    pub instance_profile: Option<&'i str>,
 }
 
 fn values<'t, 'i>(v: Json<'t, 'i>, path: &[&str], out: &mut Vec<&'i str>) {
@@ -213,6 +215,7 @@ pub fn passed<'i>(e: &Event<'_, 'i>) -> Vec<Passed<'i>> {
             let p = Passed {
                 action: r.action,
                 role_arn: is_role_arn.then_some(v),
+                instance_profile: r.instance_profile.then_some(v),
             };
             if !out.contains(&p) {
                 out.push(p);

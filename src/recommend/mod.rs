@@ -169,6 +169,19 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
     if let Some(inv) = inp.inventory {
         for acct in inv.accounts.values() {
             let grants = inp.engine.evaluate_account(acct);
+            let mut profiles = suggest::Profiles::new();
+            for r in &acct.roles {
+                let partition = r.arn.split(':').nth(1).unwrap_or("aws");
+                for ip in &r.instance_profiles {
+                    profiles
+                        .entry(format!(
+                            "arn:{partition}:iam::{}:instance-profile/{ip}",
+                            acct.account
+                        ))
+                        .or_default()
+                        .push(r.arn.clone());
+                }
+            }
             let evidence = has_evidence(usage, &acct.account, inp.window);
             if !evidence {
                 out.no_evidence.push(acct.account.clone());
@@ -193,6 +206,7 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     inp.window,
                     &flagged,
                     &mut inp.engine,
+                    &profiles,
                     &mut out.rows,
                 );
                 if !evidence {

@@ -33,6 +33,7 @@ pub(super) fn plan_principal(
     window: Option<Window>,
     flagged: &[&super::Flagged],
     engine: &mut Engine,
+    profiles: &super::suggest::Profiles,
     rows: &mut Vec<PermissionRow>,
 ) -> Plan {
     let c = catalog();
@@ -157,7 +158,7 @@ pub(super) fn plan_principal(
     }));
     // Permissions the observed calls needed by their requests (`iam:PassRole`), granted and
     // not themselves seen: kept, marked inferred, no longer unused.
-    let inferred_use = super::suggest::inferred_by_action(g, usage);
+    let inferred_use = super::suggest::inferred_by_action(g, usage, profiles);
     let inferred: Vec<ActionId> = inferred_use
         .keys()
         .copied()
@@ -165,7 +166,7 @@ pub(super) fn plan_principal(
         .collect();
     unused.retain(|id| !inferred.contains(id));
     unobservable_held.retain(|(id, _)| !inferred.contains(id));
-    let resources = resources_by_action(g, usage);
+    let resources = resources_by_action(g, usage, profiles);
     let mut documents = build_documents(g, &keep, &inferred, &kept_unobservable, &resources);
     let replayed: Vec<ActionId> = keep.iter().chain(&inferred).copied().collect();
     let verification = (!documents.is_empty())

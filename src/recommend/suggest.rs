@@ -18,6 +18,7 @@ pub const MANAGED_POLICY_LIMIT: usize = 6_144;
 pub(super) fn resources_by_action(
     g: &Grant,
     usage: &Usage,
+    profiles: &Profiles,
 ) -> BTreeMap<ActionId, crate::usage::Resources> {
     let mut out: BTreeMap<ActionId, crate::usage::Resources> = BTreeMap::new();
     let Some(want) = principal_key(&g.principal_arn) else {
@@ -32,6 +33,14 @@ pub(super) fn resources_by_action(
             vec![name.clone()]
         } else {
             map_event(source, name, None).action_names()
+        };
+        let mut resolved;
+        let res = if source == crate::iam::dependent::INFERRED_SOURCE {
+            resolved = res.clone();
+            resolve_profiles(&mut resolved, profiles);
+            &resolved
+        } else {
+            res
         };
         for a in actions {
             if let Some(id) = catalog().lookup(&a) {
@@ -48,11 +57,33 @@ pub(super) fn resources_by_action(
     out
 }
 
+/// Instance profile ARN -> the ARNs of the roles in it, from the authorization details.
+pub type Profiles = BTreeMap<String, Vec<String>>;
+
+/// Replaces the instance profiles an inferred `iam:PassRole` names with their roles; a
+/// profile the details do not list makes the resource unknown.
+fn resolve_profiles(res: &mut crate::usage::Resources, profiles: &Profiles) {
+    let named: Vec<String> = res
+        .arns
+        .iter()
+        .filter(|a| a.contains(":instance-profile/"))
+        .cloned()
+        .collect();
+    for ip in named {
+        res.arns.remove(&ip);
+        match profiles.get(&ip) {
+            Some(roles) => res.arns.extend(roles.iter().cloned()),
+            None => res.unnamed = true,
+        }
+    }
+}
+
 /// The permissions the principal's successful calls needed by their request parameters
 /// ([`crate::iam::dependent`]), with the resources and example event IDs.
 pub(super) fn inferred_by_action(
     g: &Grant,
     usage: &Usage,
+    profiles: &Profiles,
 ) -> BTreeMap<ActionId, crate::usage::Resources> {
     let mut out: BTreeMap<ActionId, crate::usage::Resources> = BTreeMap::new();
     let Some(want) = principal_key(&g.principal_arn) else {
@@ -63,7 +94,9 @@ pub(super) fn inferred_by_action(
             && principal_key(principal).as_ref() == Some(&want)
             && let Some(id) = catalog().lookup(name)
         {
-            out.entry(id).or_default().merge(res.clone());
+            let mut res = res.clone();
+            resolve_profiles(&mut res, profiles);
+            out.entry(id).or_default().merge(res);
         }
     }
     out

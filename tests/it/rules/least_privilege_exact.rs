@@ -646,3 +646,39 @@ fn the_role_a_call_passes_is_kept_as_an_inferred_pass_role() {
     );
     super::least_privilege::parliament_clean(sc.out.path());
 }
+
+#[test]
+fn an_instance_profile_passed_to_run_instances_is_resolved_to_its_role() {
+    // RunInstances names the profile by name (as on the Invictus set); the details say which
+    // role it holds, so PassRole is scoped to that role.
+    let mut web = role("web-instance", "/", json!([]));
+    web["InstanceProfileList"] = json!([{"InstanceProfileName": "web", "Path": "/",
+        "Arn": format!("arn:aws:iam::{ACCT}:instance-profile/web"), "Roles": []}]);
+    let c = Case::new(
+        &[role_event(
+            "RunInstances",
+            "ec2.amazonaws.com",
+            json!({"instanceType": "t3.micro", "iamInstanceProfile": {"name": "web"}}),
+            json!(null),
+            1,
+        )],
+        &[
+            role(
+                "app",
+                "/",
+                json!([
+                    {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+                ]),
+            ),
+            web,
+        ],
+    );
+    let sc = c.scan(EXIT_OK);
+    let a = allows(&policy(&sc, "app"));
+    assert_eq!(
+        resources_of(&a, "iam:PassRole"),
+        vec![json!(format!("arn:aws:iam::{ACCT}:role/web-instance"))],
+        "{a:?}"
+    );
+}
