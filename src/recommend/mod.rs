@@ -199,16 +199,13 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     .iter()
                     .filter(|f| key.is_some() && principal_key(&f.principal) == key)
                     .collect();
-                let mut plan = plan_principal(
-                    &g,
-                    used,
+                let mut ctx = plan::Ctx {
                     usage,
-                    inp.window,
-                    &flagged,
-                    &mut inp.engine,
-                    &profiles,
-                    &mut out.rows,
-                );
+                    window: inp.window,
+                    engine: &mut inp.engine,
+                    profiles: &profiles,
+                };
+                let mut plan = plan_principal(&g, used, &flagged, &mut ctx, &mut out.rows);
                 if !evidence {
                     // No CloudTrail of the account was read: nothing could be observed.
                     for r in &mut out.rows[first_row..] {

@@ -26,16 +26,26 @@ fn risk_rank(level: AccessLevel) -> u8 {
     }
 }
 
+/// What every principal of an account is planned against.
+pub(super) struct Ctx<'a> {
+    /// The run's usage.
+    pub usage: &'a Usage,
+    /// The "unused" window.
+    pub window: Option<Window>,
+    /// The engine, to replay suggestions.
+    pub engine: &'a mut Engine,
+    /// The account's instance profiles and their roles.
+    pub profiles: &'a super::suggest::Profiles,
+}
+
 pub(super) fn plan_principal(
     g: &Grant,
     used: Option<&PrincipalActions>,
-    usage: &Usage,
-    window: Option<Window>,
     flagged: &[&super::Flagged],
-    engine: &mut Engine,
-    profiles: &super::suggest::Profiles,
+    ctx: &mut Ctx<'_>,
     rows: &mut Vec<PermissionRow>,
 ) -> Plan {
+    let (usage, window, profiles) = (ctx.usage, ctx.window, ctx.profiles);
     let c = catalog();
     let ptype = match g.kind {
         PrincipalKind::User => "IAMUser",
@@ -170,7 +180,7 @@ pub(super) fn plan_principal(
     let mut documents = build_documents(g, &keep, &inferred, &kept_unobservable, &resources);
     let replayed: Vec<ActionId> = keep.iter().chain(&inferred).copied().collect();
     let verification = (!documents.is_empty())
-        .then(|| super::verify::verify(engine, g, &documents, &replayed, &resources));
+        .then(|| super::verify::verify(ctx.engine, g, &documents, &replayed, &resources));
     if verification.as_ref().is_some_and(|v| !v.ok()) {
         // Never write what the replay refused.
         documents.clear();
