@@ -160,6 +160,11 @@ pub struct ScanArgs {
     /// at --until, else at the newest event read (never at the wall clock).
     #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub window: u32,
+    /// Grace period: a user or role created, or a customer managed policy of it changed, within
+    /// this many days of the window end is not proposed for removal (a report says why, no
+    /// `unused-permissions` finding, no policy). The details carry the dates.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub grace: Option<u32>,
     /// Age in days after which an active access key should have been rotated.
     #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub max_key_age: u32,
@@ -341,6 +346,7 @@ impl ScanArgs {
                 max_key_age_days: self.max_key_age,
                 scps: self.scp.clone(),
                 organization: self.organization.clone(),
+                grace_days: self.grace,
             },
         })
     }

@@ -31,6 +31,8 @@ pub struct PostureConfig {
     pub scps: Vec<PathBuf>,
     /// `--organization`: the SCP hierarchy.
     pub organization: Option<PathBuf>,
+    /// `--grace` days.
+    pub grace_days: Option<u32>,
 }
 
 /// The loaded inventory inputs.

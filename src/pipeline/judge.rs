@@ -23,6 +23,8 @@ pub(super) struct Judged {
     pub plans: Vec<Plan>,
     /// Accounts of the details without CloudTrail in the window.
     pub no_evidence: Vec<String>,
+    /// Principals left alone for `--grace`.
+    pub in_grace: Vec<String>,
 }
 
 /// Runs the inventory rules and the least-privilege step over the run's usage.
@@ -79,6 +81,7 @@ pub(super) fn run(
         rows,
         mut plans,
         no_evidence,
+        in_grace,
     } = crate::recommend::run(crate::recommend::Inputs {
         flagged: findings
             .iter()
@@ -97,6 +100,7 @@ pub(super) fn run(
         inventory: inputs.inventory.as_ref(),
         usage,
         window,
+        grace_days: cfg.posture.grace_days,
         engine: {
             let e = crate::iam::engine::Engine::new(inputs.scps.clone());
             match &inputs.organization {
@@ -126,5 +130,6 @@ pub(super) fn run(
         rows,
         plans,
         no_evidence,
+        in_grace,
     }
 }

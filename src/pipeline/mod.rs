@@ -114,6 +114,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         }
     }
     sum.no_evidence_accounts = judged.no_evidence;
+    sum.in_grace_period = judged.in_grace;
     sum.window = judged.window;
     sum.rules_not_run = judged.not_run;
     let found = judged.found;

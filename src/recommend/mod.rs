@@ -31,9 +31,9 @@ pub use observable::{data_event_source, unobservable_reason};
 pub use suggest::MANAGED_POLICY_LIMIT;
 
 use crate::finding::Partial;
-use crate::iam::details::Inventory;
-use crate::iam::engine::Engine;
-use crate::time::Window;
+use crate::iam::details::{AccountDetails, Inventory};
+use crate::iam::engine::{Engine, Grant};
+use crate::time::{DAY_MS, Window};
 use crate::usage::{PrincipalActions, Usage, principal_key};
 use plan::plan_principal;
 use rows::used_only_row;
@@ -132,6 +132,8 @@ pub struct Inputs<'a> {
     pub engine: Engine,
     /// Calls the detections flagged ([`EXCLUDING_RULES`]).
     pub flagged: Vec<Flagged>,
+    /// `--grace` days.
+    pub grace_days: Option<u32>,
 }
 
 /// What the step produces.
@@ -144,6 +146,8 @@ pub struct Output {
     /// Accounts of the details of which no CloudTrail event was read in the window: their
     /// principals get no finding and no suggestion (there is no evidence of what they use).
     pub no_evidence: Vec<String>,
+    /// Principals left alone for the grace period: `ARN: why`.
+    pub in_grace: Vec<String>,
 }
 
 /// Whether CloudTrail of `account` was read in the window: some event of it was counted.
@@ -152,6 +156,45 @@ fn has_evidence(usage: &Usage, account: &str, window: Option<Window>) -> bool {
         .accounts
         .get(account)
         .is_some_and(|s| window.is_none_or(|w| s.last >= w.start && s.first <= w.end))
+}
+
+/// What changed since `cutoff` (epoch ms) that the grace period protects: the principal's
+/// creation, and each customer managed policy of it (attached, through a group, or the
+/// boundary) created or updated since. Inline policies and attachments carry no date in the
+/// details; AWS managed policies change on AWS's schedule, not the team's.
+fn recent_changes(acct: &AccountDetails, g: &Grant, cutoff: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let created = acct
+        .users
+        .iter()
+        .find(|u| u.arn == g.principal_arn)
+        .and_then(|u| u.create_date)
+        .or_else(|| {
+            acct.roles
+                .iter()
+                .find(|r| r.arn == g.principal_arn)
+                .and_then(|r| r.create_date)
+        });
+    if let Some(t) = created.filter(|t| *t > cutoff) {
+        out.push(format!("created {}", crate::time::format_ms(t)));
+    }
+    let arns = g
+        .sources
+        .iter()
+        .filter_map(|s| s.arn.as_deref())
+        .chain(g.boundary.as_deref());
+    for arn in arns {
+        if let Some(p) = acct.policy(arn).filter(|p| !p.aws_managed)
+            && let Some(t) = p.update_date.or(p.create_date).filter(|t| *t > cutoff)
+        {
+            out.push(format!(
+                "policy {} changed {}",
+                crate::text::escape(arn),
+                crate::time::format_ms(t)
+            ));
+        }
+    }
+    out
 }
 
 /// Runs the step.
@@ -226,6 +269,16 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     plan.documents.clear();
                     plan.verification = None;
                     plan.report = report::no_evidence(&g, inp.window);
+                } else if let (Some(days), Some(w)) = (inp.grace_days, inp.window) {
+                    let recent = recent_changes(acct, &g, w.end - i64::from(days) * DAY_MS);
+                    if !recent.is_empty() {
+                        plan.finding = None;
+                        plan.documents.clear();
+                        plan.verification = None;
+                        plan.report = report::in_grace(&g, days, &recent);
+                        out.in_grace
+                            .push(format!("{}: {}", g.principal_arn, recent.join("; ")));
+                    }
                 }
                 out.plans.push(plan);
             }

@@ -108,6 +108,16 @@ pub(super) fn report(
 }
 
 /// The report of a principal whose account had no CloudTrail event in the window.
+/// The report of a principal left alone for the grace period.
+pub(super) fn in_grace(g: &Grant, days: u32, recent: &[String]) -> String {
+    let mut s = header(g);
+    s.push_str(&format!(
+        "within the grace period (--grace {days} days): {}. Nothing is proposed for removal and          no finding is reported until the change is older than the grace period.\n",
+        recent.join("; ")
+    ));
+    s
+}
+
 pub(super) fn no_evidence(g: &Grant, window: Option<Window>) -> String {
     let mut s = header(g);
     s.push_str(&format!(
