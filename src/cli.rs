@@ -165,6 +165,10 @@ pub struct ScanArgs {
     /// `unused-permissions` finding, no policy). The details carry the dates.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub grace: Option<u32>,
+    /// Principals not to review (JSON: `accounts`, ARN-glob `principals`, `tags` key -> value
+    /// or `*`): they keep their rows, and get a report naming the entry, no finding, no policy.
+    #[arg(long = "exclude", value_name = "FILE")]
+    pub exclude: Option<PathBuf>,
     /// Age in days after which an active access key should have been rotated.
     #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub max_key_age: u32,
@@ -347,6 +351,7 @@ impl ScanArgs {
                 scps: self.scp.clone(),
                 organization: self.organization.clone(),
                 grace_days: self.grace,
+                exclusions: self.exclude.clone(),
             },
         })
     }

@@ -22,6 +22,7 @@ pub mod detect;
 pub mod error;
 pub mod event;
 pub mod event_id;
+pub mod exclusions;
 pub mod finding;
 pub mod glob;
 pub mod iam;

@@ -33,6 +33,8 @@ pub struct PostureConfig {
     pub organization: Option<PathBuf>,
     /// `--grace` days.
     pub grace_days: Option<u32>,
+    /// `--exclude` file.
+    pub exclusions: Option<PathBuf>,
 }
 
 /// The loaded inventory inputs.
@@ -46,6 +48,8 @@ pub struct PostureInputs {
     pub scps: Vec<crate::iam::policy::Policy>,
     /// The organization's SCP hierarchy.
     pub organization: Option<crate::iam::engine::Organization>,
+    /// `--exclude`.
+    pub exclusions: Option<crate::exclusions::Exclusions>,
 }
 
 impl PostureConfig {
@@ -69,11 +73,18 @@ impl PostureConfig {
             .map(crate::iam::engine::load_organization)
             .transpose()
             .context("--organization")?;
+        let exclusions = self
+            .exclusions
+            .as_deref()
+            .map(crate::exclusions::Exclusions::load)
+            .transpose()
+            .context("--exclude")?;
         Ok(PostureInputs {
             inventory,
             reports,
             scps,
             organization,
+            exclusions,
         })
     }
 }

@@ -136,6 +136,9 @@ pub struct RunSummary {
     /// Principals whose suggestion passed the replay (each observed call still allowed, no
     /// sampled request allowed that today's grant refuses).
     pub suggestions_verified: u64,
+    /// Principals `--exclude` names: `ARN: the matching entry`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excluded_principals: Vec<String>,
     /// Principals left alone for `--grace`: `ARN: what changed recently`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub in_grace_period: Vec<String>,

@@ -25,6 +25,8 @@ pub(super) struct Judged {
     pub no_evidence: Vec<String>,
     /// Principals left alone for `--grace`.
     pub in_grace: Vec<String>,
+    /// Principals `--exclude` names.
+    pub excluded: Vec<String>,
 }
 
 /// Runs the inventory rules and the least-privilege step over the run's usage.
@@ -82,6 +84,7 @@ pub(super) fn run(
         mut plans,
         no_evidence,
         in_grace,
+        excluded,
     } = crate::recommend::run(crate::recommend::Inputs {
         flagged: findings
             .iter()
@@ -101,6 +104,7 @@ pub(super) fn run(
         usage,
         window,
         grace_days: cfg.posture.grace_days,
+        exclusions: inputs.exclusions.as_ref(),
         engine: {
             let e = crate::iam::engine::Engine::new(inputs.scps.clone());
             match &inputs.organization {
@@ -131,5 +135,6 @@ pub(super) fn run(
         plans,
         no_evidence,
         in_grace,
+        excluded,
     }
 }

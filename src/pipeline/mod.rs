@@ -115,6 +115,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     }
     sum.no_evidence_accounts = judged.no_evidence;
     sum.in_grace_period = judged.in_grace;
+    sum.excluded_principals = judged.excluded;
     sum.window = judged.window;
     sum.rules_not_run = judged.not_run;
     let found = judged.found;

@@ -134,6 +134,8 @@ pub struct Inputs<'a> {
     pub flagged: Vec<Flagged>,
     /// `--grace` days.
     pub grace_days: Option<u32>,
+    /// `--exclude`.
+    pub exclusions: Option<&'a crate::exclusions::Exclusions>,
 }
 
 /// What the step produces.
@@ -148,6 +150,8 @@ pub struct Output {
     pub no_evidence: Vec<String>,
     /// Principals left alone for the grace period: `ARN: why`.
     pub in_grace: Vec<String>,
+    /// Principals `--exclude` names: `ARN: the matching entry`.
+    pub excluded: Vec<String>,
 }
 
 /// Whether CloudTrail of `account` was read in the window: some event of it was counted.
@@ -264,7 +268,28 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                 {
                     continue;
                 }
-                if !evidence {
+                let tags = acct
+                    .users
+                    .iter()
+                    .find(|u| u.arn == g.principal_arn)
+                    .map(|u| u.tags.as_slice())
+                    .or_else(|| {
+                        acct.roles
+                            .iter()
+                            .find(|r| r.arn == g.principal_arn)
+                            .map(|r| r.tags.as_slice())
+                    })
+                    .unwrap_or(&[]);
+                let excluded = inp
+                    .exclusions
+                    .and_then(|x| x.matches(&g.account, &g.principal_arn, tags));
+                if let Some(why) = excluded {
+                    plan.finding = None;
+                    plan.documents.clear();
+                    plan.verification = None;
+                    plan.report = report::excluded(&g, &why);
+                    out.excluded.push(format!("{}: {why}", g.principal_arn));
+                } else if !evidence {
                     plan.finding = None;
                     plan.documents.clear();
                     plan.verification = None;

@@ -108,6 +108,17 @@ pub(super) fn report(
 }
 
 /// The report of a principal whose account had no CloudTrail event in the window.
+/// The report of a principal `--exclude` names.
+pub(super) fn excluded(g: &Grant, why: &str) -> String {
+    let mut s = header(g);
+    s.push_str(&format!(
+        "excluded by --exclude ({}): not reviewed; no policy is proposed and no finding is \
+         reported. Its rows are in permissions.parquet.\n",
+        crate::text::escape(why)
+    ));
+    s
+}
+
 /// The report of a principal left alone for the grace period.
 pub(super) fn in_grace(g: &Grant, days: u32, recent: &[String]) -> String {
     let mut s = header(g);

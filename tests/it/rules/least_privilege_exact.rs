@@ -727,3 +727,61 @@ fn a_role_created_within_the_grace_period_is_not_proposed_for_removal() {
     assert!(sc.summary["in_grace_period"].is_null());
     let _ = policy(&sc, "app");
 }
+
+#[test]
+fn excluded_principals_are_not_reviewed_and_a_bad_exclusions_file_is_named() {
+    let events = [s3_get("b", "GetObject", json!({}), 1)];
+    let mut app = app_allowed(json!(["s3:GetObject", "s3:PutObject"]));
+    app["Tags"] = json!([{"Key": "least-privilege", "Value": "skip"}]);
+    let c = Case::new(&events, &[app]);
+    let x = c.dir.path().join("exclude.json");
+    std::fs::write(&x, r#"{"tags": {"least-privilege": "skip"}}"#).unwrap();
+    let sc = c.scan_with(&["--exclude", &x.display().to_string()], EXIT_OK);
+    assert!(sc.of("unused-permissions").is_empty());
+    assert!(
+        !sc.out
+            .path()
+            .join(format!("policies/{ACCT}/role/app.json"))
+            .exists()
+    );
+    let report =
+        std::fs::read_to_string(sc.out.path().join(format!("policies/{ACCT}/role/app.txt")))
+            .unwrap();
+    assert!(
+        report.contains("excluded by --exclude (tag least-privilege=skip)"),
+        "{report}"
+    );
+    assert_eq!(
+        sc.summary["excluded_principals"],
+        json!([format!(
+            "arn:aws:iam::{ACCT}:role/app: tag least-privilege=skip"
+        )])
+    );
+    // Rows stay.
+    let t = parquet(&sc.out.path().join("permissions.parquet"));
+    let n = duckdb(&format!(
+        "select count(*) as n from {t} where principal like '%role/app'"
+    ));
+    assert!(n[0]["n"].as_u64().unwrap() >= 2, "{n:?}");
+    // A typo is an error naming the file, before any CloudTrail is read.
+    std::fs::write(&x, r#"{"tag": {"least-privilege": "skip"}}"#).unwrap();
+    let details = c.dir.path().join("details.json").display().to_string();
+    let logs = c.dir.path().join("logs").display().to_string();
+    let out = tempfile::tempdir().unwrap();
+    let r = crate::common::TrailguardCmd::new()
+        .args(["scan", &logs, "--iam-details", &details, "--exclude"])
+        .args([
+            x.display().to_string(),
+            "--out".into(),
+            out.path().display().to_string(),
+        ])
+        .run();
+    assert_ne!(r.code(), 0);
+    assert!(
+        r.stderr.contains("--exclude")
+            && r.stderr.contains("exclude.json")
+            && r.stderr.contains("unknown field"),
+        "{}",
+        r.stderr
+    );
+}
