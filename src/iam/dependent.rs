@@ -164,11 +164,25 @@ pub struct Passed<'i> {
     pub instance_profile: Option<&'i str>,
 }
 
+/// Values read per rule and event: a request is written by the caller, and a list of a
+/// million roles must cost no more than this.
+pub const MAX_VALUES: usize = 16;
+
+/// The strings at `path` below `v`; an array on the way (one level, as `targets[]`) is read
+/// element by element. At most [`MAX_VALUES`].
 fn values<'t, 'i>(v: Json<'t, 'i>, path: &[&str], out: &mut Vec<&'i str>) {
     if let Some(a) = v.as_array() {
         for x in a.iter() {
-            values(x, path, out);
+            if out.len() >= MAX_VALUES {
+                return;
+            }
+            if x.as_array().is_none() {
+                values(x, path, out);
+            }
         }
+        return;
+    }
+    if out.len() >= MAX_VALUES {
         return;
     }
     match path.split_first() {
@@ -322,6 +336,29 @@ mod tests {
                 "states.amazonaws.com",
                 "CreateStateMachine",
                 serde_json::json!({"roleArn": ""})
+            )
+            .is_empty()
+        );
+        // A hostile request: a huge list, nested lists. Bounded, no recursion into lists of
+        // lists.
+        let many: Vec<String> = (0..100_000)
+            .map(|i| format!("arn:aws:iam::111122223333:role/r{i}"))
+            .collect();
+        assert_eq!(
+            passed_by(
+                "lambda.amazonaws.com",
+                "CreateFunction20150331",
+                serde_json::json!({"role": many})
+            )
+            .len(),
+            MAX_VALUES
+        );
+        let nested = (0..200).fold(serde_json::json!(role), |v, _| serde_json::json!([v]));
+        assert!(
+            passed_by(
+                "lambda.amazonaws.com",
+                "CreateFunction20150331",
+                serde_json::json!({"role": nested})
             )
             .is_empty()
         );

@@ -5,7 +5,7 @@
 use super::observable::unobservable_reason;
 use super::report::report;
 use super::rows::{in_window, used_only_row};
-use super::suggest::{build_documents, resources_by_action};
+use super::suggest::build_documents;
 use super::{PermissionRow, Plan};
 use crate::detect::unused_permissions::INFO;
 use crate::finding::{Partial, Seed, Severity};
@@ -168,7 +168,10 @@ pub(super) fn plan_principal(
     }));
     // Permissions the observed calls needed by their requests (`iam:PassRole`), granted and
     // not themselves seen: kept, marked inferred, no longer unused.
-    let inferred_use = super::suggest::inferred_by_action(g, usage, profiles);
+    let super::suggest::Touched {
+        all: resources,
+        inferred: inferred_use,
+    } = super::suggest::touched(g, usage, profiles);
     let inferred: Vec<ActionId> = inferred_use
         .keys()
         .copied()
@@ -176,7 +179,6 @@ pub(super) fn plan_principal(
         .collect();
     unused.retain(|id| !inferred.contains(id));
     unobservable_held.retain(|(id, _)| !inferred.contains(id));
-    let resources = resources_by_action(g, usage, profiles);
     let mut documents = build_documents(g, &keep, &inferred, &kept_unobservable, &resources);
     let replayed: Vec<ActionId> = keep.iter().chain(&inferred).copied().collect();
     let verification = (!documents.is_empty())
@@ -217,7 +219,14 @@ pub(super) fn plan_principal(
                 } else {
                     crate::text::escape(&on.join(", ")).into_owned()
                 },
-                crate::text::escape(&u.events.iter().cloned().collect::<Vec<_>>().join(", "))
+                crate::text::escape(
+                    &u.events
+                        .iter()
+                        .take(crate::usage::MAX_EXAMPLES)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             ));
         }
     }

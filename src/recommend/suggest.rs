@@ -13,50 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Largest managed policy document, in characters without whitespace.
 pub const MANAGED_POLICY_LIMIT: usize = 6_144;
 
-/// The resources the principal's calls touched, by action: from every API call that maps to
-/// the action.
-pub(super) fn resources_by_action(
-    g: &Grant,
-    usage: &Usage,
-    profiles: &Profiles,
-) -> BTreeMap<ActionId, crate::usage::Resources> {
-    let mut out: BTreeMap<ActionId, crate::usage::Resources> = BTreeMap::new();
-    let Some(want) = principal_key(&g.principal_arn) else {
-        return out;
-    };
-    for ((principal, source, name), res) in &usage.resources {
-        if principal_key(principal).as_ref() != Some(&want) {
-            continue;
-        }
-        // A permission inferred from a request is keyed by the permission itself.
-        let actions = if source == crate::iam::dependent::INFERRED_SOURCE {
-            vec![name.clone()]
-        } else {
-            map_event(source, name, None).action_names()
-        };
-        let mut resolved;
-        let res = if source == crate::iam::dependent::INFERRED_SOURCE {
-            resolved = res.clone();
-            resolve_profiles(&mut resolved, profiles);
-            &resolved
-        } else {
-            res
-        };
-        for a in actions {
-            if let Some(id) = catalog().lookup(&a) {
-                let e = out.entry(id).or_default();
-                e.arns.extend(res.arns.iter().cloned());
-                e.overflow |= res.overflow;
-                e.unnamed |= res.unnamed;
-                e.shapes.extend(res.shapes.iter().cloned());
-                e.shapes_incomplete |= res.shapes_incomplete;
-                e.events.extend(res.events.iter().cloned());
-            }
-        }
-    }
-    out
-}
-
 /// Instance profile ARN -> the ARNs of the roles in it, from the authorization details.
 pub type Profiles = BTreeMap<String, Vec<String>>;
 
@@ -78,25 +34,50 @@ fn resolve_profiles(res: &mut crate::usage::Resources, profiles: &Profiles) {
     }
 }
 
-/// The permissions the principal's successful calls needed by their request parameters
-/// ([`crate::iam::dependent`]), with the resources and example event IDs.
-pub(super) fn inferred_by_action(
-    g: &Grant,
-    usage: &Usage,
-    profiles: &Profiles,
-) -> BTreeMap<ActionId, crate::usage::Resources> {
-    let mut out: BTreeMap<ActionId, crate::usage::Resources> = BTreeMap::new();
+/// What one principal's calls touched, by action, read in one pass over the usage.
+#[derive(Default)]
+pub(super) struct Touched {
+    /// Every action's resources: from each API call that maps to it, and from the requests
+    /// that needed it ([`crate::iam::dependent`]). Unions all ARNs (no cap).
+    pub all: BTreeMap<ActionId, crate::usage::Resources>,
+    /// The permissions only the requests show (`iam:PassRole`), with their example events.
+    pub inferred: BTreeMap<ActionId, crate::usage::Resources>,
+}
+
+fn absorb(e: &mut crate::usage::Resources, res: &crate::usage::Resources) {
+    e.arns.extend(res.arns.iter().cloned());
+    e.overflow |= res.overflow;
+    e.unnamed |= res.unnamed;
+    e.shapes.extend(res.shapes.iter().cloned());
+    e.shapes_incomplete |= res.shapes_incomplete;
+    e.events.extend(res.events.iter().cloned());
+}
+
+/// [`Touched`] of `g`, with instance profiles resolved to their roles.
+pub(super) fn touched(g: &Grant, usage: &Usage, profiles: &Profiles) -> Touched {
+    let mut out = Touched::default();
     let Some(want) = principal_key(&g.principal_arn) else {
         return out;
     };
     for ((principal, source, name), res) in &usage.resources {
-        if source == crate::iam::dependent::INFERRED_SOURCE
-            && principal_key(principal).as_ref() == Some(&want)
-            && let Some(id) = catalog().lookup(name)
-        {
+        if principal_key(principal).as_ref() != Some(&want) {
+            continue;
+        }
+        if source == crate::iam::dependent::INFERRED_SOURCE {
+            // Keyed by the permission itself.
+            let Some(id) = catalog().lookup(name) else {
+                continue;
+            };
             let mut res = res.clone();
             resolve_profiles(&mut res, profiles);
-            out.entry(id).or_default().merge(res);
+            absorb(out.all.entry(id).or_default(), &res);
+            absorb(out.inferred.entry(id).or_default(), &res);
+            continue;
+        }
+        for a in map_event(source, name, None).action_names() {
+            if let Some(id) = catalog().lookup(&a) {
+                absorb(out.all.entry(id).or_default(), res);
+            }
         }
     }
     out

@@ -194,6 +194,11 @@ fn arn_covers(pattern: &str, glob: &str) -> bool {
 /// Dynamic programming over suffixes, O(|p| x |f|).
 fn overlaps(p: &[Tok], f: &[Tok], case: Case) -> bool {
     let (n, m) = (p.len(), f.len());
+    // IAM takes ARNs of at most 2,048 characters; a longer pattern (from a hostile or broken
+    // document) is taken to overlap, which never narrows a grant, and costs no n x m table.
+    if n > MAX_PATTERN {
+        return true;
+    }
     let w = m + 1;
     // r[i * w + j]: the suffixes p[i..] and f[j..] have a common match.
     let mut r = vec![false; (n + 1) * w];
@@ -240,6 +245,9 @@ fn overlaps(p: &[Tok], f: &[Tok], case: Case) -> bool {
 fn all_stars(p: &str) -> bool {
     !p.is_empty() && p.bytes().all(|c| c == b'*')
 }
+
+/// The longest pattern the overlap table is built for.
+const MAX_PATTERN: usize = 2_048;
 
 /// One resource type of the table.
 #[derive(Debug)]
