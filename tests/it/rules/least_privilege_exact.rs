@@ -120,6 +120,15 @@ impl Case {
     }
 }
 
+/// The `.txt` report of role `name`.
+fn report_of(sc: &Scan, name: &str) -> String {
+    let p = sc
+        .out
+        .path()
+        .join(format!("policies/{ACCT}/role/{name}.txt"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 /// The suggested policy of role `name`, which the replay must have verified.
 fn policy(sc: &Scan, name: &str) -> Value {
     assert!(
@@ -630,9 +639,7 @@ fn the_role_a_call_passes_is_kept_as_an_inferred_pass_role() {
         pass[0]
     );
     assert_eq!(pass[0]["Resource"], json!(exec));
-    let report =
-        std::fs::read_to_string(sc.out.path().join(format!("policies/{ACCT}/role/app.txt")))
-            .unwrap();
+    let report = report_of(&sc, "app");
     assert!(
         report.contains("iam:PassRole on")
             && report.contains("00000000-0000-4000-8000-000000000001"),
@@ -706,9 +713,7 @@ fn a_role_created_within_the_grace_period_is_not_proposed_for_removal() {
             .join(format!("policies/{ACCT}/role/app.json"))
             .exists()
     );
-    let report =
-        std::fs::read_to_string(sc.out.path().join(format!("policies/{ACCT}/role/app.txt")))
-            .unwrap();
+    let report = report_of(&sc, "app");
     assert!(
         report.contains("within the grace period (--grace 30 days): created 2024-05-28"),
         "{report}"
@@ -744,9 +749,7 @@ fn excluded_principals_are_not_reviewed_and_a_bad_exclusions_file_is_named() {
             .join(format!("policies/{ACCT}/role/app.json"))
             .exists()
     );
-    let report =
-        std::fs::read_to_string(sc.out.path().join(format!("policies/{ACCT}/role/app.txt")))
-            .unwrap();
+    let report = report_of(&sc, "app");
     assert!(
         report.contains("excluded by --exclude (tag least-privilege=skip)"),
         "{report}"
