@@ -266,7 +266,7 @@ impl FileUsage {
             );
             let set = self.resources.entry(key).or_default();
             set.last = max_opt(set.last, e.time_ms);
-            match (p.role_arn, p.instance_profile) {
+            match (p.arn, p.instance_profile) {
                 (Some(arn), _) => set.add(arn),
                 (None, Some(ip)) if ip.starts_with("arn:") => set.add(ip),
                 (None, Some(name)) => match e.recipient_account_id {

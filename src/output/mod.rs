@@ -10,6 +10,7 @@ pub mod activity_parquet;
 pub mod findings;
 pub mod permissions;
 pub mod policies;
+pub mod refinements;
 pub mod summary;
 
 use std::path::{Path, PathBuf};

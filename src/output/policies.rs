@@ -11,6 +11,7 @@
 use super::write_new;
 pub use crate::paths::{document_name, file_stem, is_under, join_under, relative_files};
 use crate::recommend::Plan;
+use crate::recommend::refine::Refinement;
 use crate::text::escape;
 use anyhow::Context;
 use std::io;
@@ -68,7 +69,12 @@ fn clear(root: &Path) -> io::Result<()> {
 /// which then replaces the old `policies/` (renamed aside, then removed), so that no file of an
 /// earlier run survives and a reader never sees a half-written mix. Without `--iam-details`
 /// (`active` false) the old folder is only removed.
-pub fn write(out: &Path, plans: &[Plan], active: bool) -> anyhow::Result<u64> {
+pub fn write(
+    out: &Path,
+    plans: &[Plan],
+    refinements: &[Refinement],
+    active: bool,
+) -> anyhow::Result<u64> {
     let root = out.join("policies");
     if !active {
         clear(&root).with_context(|| format!("removing {} of an earlier run", root.display()))?;
@@ -79,6 +85,7 @@ pub fn write(out: &Path, plans: &[Plan], active: bool) -> anyhow::Result<u64> {
     clear(&tmp).with_context(|| format!("clearing {}", tmp.display()))?;
     ensure_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let n = write_all(&tmp, plans)?;
+    write_refinements(&tmp, refinements)?;
     let old = out.join(format!(".policies.old-{pid}"));
     clear(&old).with_context(|| format!("clearing {}", old.display()))?;
     match std::fs::symlink_metadata(&root) {
@@ -109,6 +116,55 @@ fn write_all(root: &Path, plans: &[Plan]) -> anyhow::Result<u64> {
         n += write_plan(root, p)?;
     }
     Ok(n)
+}
+
+/// `policies/refinements.json` and each written refinement's folder
+/// ([`super::refinements`]).
+fn write_refinements(root: &Path, rs: &[Refinement]) -> anyhow::Result<()> {
+    let mut index = serde_json::to_vec_pretty(&super::refinements::index(rs))?;
+    index.push(b'\n');
+    let path = root.join("refinements.json");
+    write_new(&path, &index).with_context(|| format!("writing {}", path.display()))?;
+    for r in rs.iter().filter(|r| r.outcome.writes()) {
+        let parts = super::refinements::folder(r);
+        if !crate::iam::is_account_id(&r.account) {
+            tracing::warn!(
+                "policies: no refinement of {}: its account `{}` cannot make a path",
+                escape(&r.target.label()),
+                escape(&r.account)
+            );
+            continue;
+        }
+        let mut made: Vec<&str> = Vec::new();
+        let mut ok = true;
+        for part in &parts {
+            made.push(part);
+            match join_under(root, &made) {
+                Some(d) => ensure_dir(&d).with_context(|| format!("creating {}", d.display()))?,
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok {
+            tracing::warn!(
+                "policies: no refinement of {}: its path would leave {}",
+                escape(&r.target.label()),
+                root.display()
+            );
+            continue;
+        }
+        for (name, bytes) in super::refinements::files(r) {
+            let mut at = made.clone();
+            at.push(name);
+            let Some(path) = join_under(root, &at) else {
+                continue;
+            };
+            write_new(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// One plan's files; returns the number of policy documents.
@@ -320,6 +376,7 @@ mod tests {
             report: "report\n".to_owned(),
             finding: None,
             verification: None,
+            basis: Err(String::new()),
         }
     }
 
@@ -350,7 +407,7 @@ mod tests {
             plan("111122223333", "user", &"u".repeat(10_000)),
             plan("111122223333", "user", ""),
         ];
-        let n = write(&out, &plans, true).unwrap();
+        let n = write(&out, &plans, &[], true).unwrap();
         assert_eq!(n, 4);
         // The paths the findings name are the files written.
         for p in &plans[..1] {
@@ -383,10 +440,77 @@ mod tests {
             "policies/111122223333/user/a%00b.txt".to_owned(),
             format!("policies/111122223333/user/{long}.json"),
             format!("policies/111122223333/user/{long}.txt"),
+            "policies/refinements.json".to_owned(),
         ]
         .into();
         want.sort();
         assert_eq!(t, want);
+    }
+
+    #[test]
+    fn refinement_folders_are_built_from_safe_parts_only() {
+        use crate::recommend::refine::{Outcome, Owner, Refinement, Target};
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let r = |account: &str, owner_name: &str, name: &str| Refinement {
+            account: account.into(),
+            target: Target::Inline {
+                owner: Owner::Role,
+                owner_name: owner_name.into(),
+                name: name.into(),
+            },
+            attachments: vec![(Owner::Role, owner_name.into())],
+            principals: vec![],
+            before: serde_json::json!({"Statement": []}),
+            after: None,
+            removed: 1,
+            removed_listed: vec![],
+            kept: 0,
+            changes: vec![],
+            outcome: Outcome::Detach,
+            verified: Some((1, 0, 0)),
+        };
+        let rs = [
+            r("111122223333", "../../..", ".."),
+            r("../../x", "a", "b"),
+            r("111122223333", "a\0b", "/etc/cron.d/x"),
+            r("111122223333", "ok", "p"),
+        ];
+        write(&out, &[], &rs, true).unwrap();
+        let t = tree(&out);
+        assert!(t.iter().all(|p| p.starts_with("policies")), "{t:?}");
+        assert!(
+            t.contains(
+                &"policies/111122223333/refine/role/%2E.%2F..%2F../%2E./apply.sh".to_owned()
+            ),
+            "{t:?}"
+        );
+        assert!(
+            t.contains(
+                &"policies/111122223333/refine/role/a%00b/%2Fetc%2Fcron.d%2Fx/diff.patch"
+                    .to_owned()
+            ),
+            "{t:?}"
+        );
+        assert!(
+            t.contains(&"policies/111122223333/refine/role/ok/p/README.txt".to_owned()),
+            "{t:?}"
+        );
+        assert!(
+            !t.iter().any(|p| p.contains("/x/") || p.ends_with("/x")),
+            "{t:?}"
+        );
+        // The script quotes what the names hold.
+        let sh = std::fs::read_to_string(
+            out.join("policies/111122223333/refine/role/a%00b/%2Fetc%2Fcron.d%2Fx/apply.sh"),
+        )
+        .unwrap();
+        assert!(
+            sh.contains(r"--role-name 'a\x00b' --policy-name '/etc/cron.d/x'")
+                && !sh.contains('\0'),
+            "{sh}"
+        );
     }
 
     #[test]
@@ -397,7 +521,7 @@ mod tests {
         let out = tmp.path().join("out");
         std::fs::create_dir_all(out.join("policies")).unwrap();
         std::os::unix::fs::symlink(&outside, out.join("policies/111122223333")).unwrap();
-        write(&out, &[plan("111122223333", "role", "app")], true).unwrap();
+        write(&out, &[plan("111122223333", "role", "app")], &[], true).unwrap();
         assert!(tree(&outside).is_empty());
         assert!(out.join("policies/111122223333/role/app.json").is_file());
 
@@ -414,7 +538,7 @@ mod tests {
         let out2 = tmp.path().join("out2");
         std::fs::create_dir(&out2).unwrap();
         std::os::unix::fs::symlink(&outside, out2.join("policies")).unwrap();
-        write(&out2, &[plan("111122223333", "role", "app")], true).unwrap();
+        write(&out2, &[plan("111122223333", "role", "app")], &[], true).unwrap();
         assert_eq!(tree(&outside), ["keep"]);
         assert!(out2.join("policies/111122223333/role/app.json").is_file());
     }

@@ -136,6 +136,10 @@ pub struct RunSummary {
     /// Principals whose suggestion passed the replay (each observed call still allowed, no
     /// sampled request allowed that today's grant refuses).
     pub suggestions_verified: u64,
+    /// Existing policies considered for refinement (`policies/refinements.json`), by outcome:
+    /// `refine`, `replace`, `detach`, `unchanged`, `skipped`, `failed`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub refinements: std::collections::BTreeMap<String, u64>,
     /// Principals `--exclude` names: `ARN: the matching entry`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub excluded_principals: Vec<String>,

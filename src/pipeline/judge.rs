@@ -27,6 +27,8 @@ pub(super) struct Judged {
     pub in_grace: Vec<String>,
     /// Principals `--exclude` names.
     pub excluded: Vec<String>,
+    /// The existing policies, refined.
+    pub refinements: Vec<crate::recommend::refine::Refinement>,
 }
 
 /// Runs the inventory rules and the least-privilege step over the run's usage.
@@ -85,6 +87,7 @@ pub(super) fn run(
         no_evidence,
         in_grace,
         excluded,
+        refinements,
     } = crate::recommend::run(crate::recommend::Inputs {
         flagged: findings
             .iter()
@@ -136,5 +139,6 @@ pub(super) fn run(
         no_evidence,
         in_grace,
         excluded,
+        refinements,
     }
 }

@@ -102,8 +102,17 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     }
     // Each run owns `policies/`: written afresh, or removed when there is nothing to write,
     // so that no suggestion of an earlier run is left to be applied by mistake.
-    sum.policies_written =
-        crate::output::policies::write(&cfg.out_dir, &judged.plans, inputs.inventory.is_some())?;
+    sum.policies_written = crate::output::policies::write(
+        &cfg.out_dir,
+        &judged.plans,
+        &judged.refinements,
+        inputs.inventory.is_some(),
+    )?;
+    for r in &judged.refinements {
+        *sum.refinements
+            .entry(r.outcome.as_str(r.aws_managed()).to_string())
+            .or_default() += 1;
+    }
     for p in &judged.plans {
         match &p.verification {
             Some(crate::recommend::Verification::Verified { .. }) => sum.suggestions_verified += 1,

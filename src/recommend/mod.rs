@@ -20,6 +20,7 @@
 
 mod observable;
 mod plan;
+pub mod refine;
 mod report;
 mod rows;
 mod suggest;
@@ -97,6 +98,21 @@ pub struct Plan {
     /// The replay of the suggestion ([`verify::verify`]); `None` when nothing was suggested.
     /// A suggestion that failed it has no documents.
     pub verification: Option<Verification>,
+    /// What refining its existing policies may rely on ([`refine`]), or why they may not be
+    /// refined (excluded, no evidence, in the grace period).
+    pub(crate) basis: Result<Basis, String>,
+}
+
+/// What a principal needs, as the refinement of its existing policies sees it: the actions of
+/// its suggestion (observed, inferred, kept unobservable), and the calls to replay.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Basis {
+    /// Observed, inferred and kept-unobservable actions.
+    pub needed: BTreeSet<crate::iam::catalog::ActionId>,
+    /// The observed and inferred actions, replayed by [`verify`].
+    pub replayed: Vec<crate::iam::catalog::ActionId>,
+    /// What its calls touched, by action.
+    pub touched: std::collections::BTreeMap<crate::iam::catalog::ActionId, crate::usage::Resources>,
 }
 
 /// Calls a detection flagged, by principal: an action used only in such calls is kept out of
@@ -152,6 +168,8 @@ pub struct Output {
     pub in_grace: Vec<String>,
     /// Principals `--exclude` names: `ARN: the matching entry`.
     pub excluded: Vec<String>,
+    /// The existing policies, refined ([`refine`]).
+    pub refinements: Vec<refine::Refinement>,
 }
 
 /// Whether CloudTrail of `account` was read in the window: some event of it was counted.
@@ -233,7 +251,8 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
             if !evidence {
                 out.no_evidence.push(acct.account.clone());
             }
-            for g in grants {
+            let first_plan = out.plans.len();
+            for g in &grants {
                 let used_key = principal_key(&g.principal_arn).and_then(|k| by_key.get(&k));
                 if let Some(k) = used_key {
                     seen.insert(k);
@@ -252,7 +271,7 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     engine: &mut inp.engine,
                     profiles: &profiles,
                 };
-                let mut plan = plan_principal(&g, used, &flagged, &mut ctx, &mut out.rows);
+                let mut plan = plan_principal(g, used, &flagged, &mut ctx, &mut out.rows);
                 if !evidence {
                     // No CloudTrail of the account was read: nothing could be observed.
                     for r in &mut out.rows[first_row..] {
@@ -284,29 +303,37 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     .exclusions
                     .and_then(|x| x.matches(&g.account, &g.principal_arn, tags));
                 if let Some(why) = excluded {
+                    plan.basis = Err(format!("excluded by --exclude ({why})"));
                     plan.finding = None;
                     plan.documents.clear();
                     plan.verification = None;
-                    plan.report = report::excluded(&g, &why);
+                    plan.report = report::excluded(g, &why);
                     out.excluded.push(format!("{}: {why}", g.principal_arn));
                 } else if !evidence {
+                    plan.basis = Err("no CloudTrail of its account was read in the window".into());
                     plan.finding = None;
                     plan.documents.clear();
                     plan.verification = None;
-                    plan.report = report::no_evidence(&g, inp.window);
+                    plan.report = report::no_evidence(g, inp.window);
                 } else if let (Some(days), Some(w)) = (inp.grace_days, inp.window) {
-                    let recent = recent_changes(acct, &g, w.end - i64::from(days) * DAY_MS);
+                    let recent = recent_changes(acct, g, w.end - i64::from(days) * DAY_MS);
                     if !recent.is_empty() {
+                        plan.basis = Err(format!(
+                            "in the {days}-day grace period ({})",
+                            recent.join("; ")
+                        ));
                         plan.finding = None;
                         plan.documents.clear();
                         plan.verification = None;
-                        plan.report = report::in_grace(&g, days, &recent);
+                        plan.report = report::in_grace(g, days, &recent);
                         out.in_grace
                             .push(format!("{}: {}", g.principal_arn, recent.join("; ")));
                     }
                 }
                 out.plans.push(plan);
             }
+            let refined = refine::account(acct, &grants, &out.plans[first_plan..], &mut inp.engine);
+            out.refinements.extend(refined);
         }
     }
     // Principals that acted but are not in the details: their use only.

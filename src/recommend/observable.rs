@@ -4,70 +4,52 @@
 
 use crate::iam::catalog::{ActionId, catalog};
 use crate::usage::Usage;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// CloudTrail's data-event resource types, the event source and the event names it logs as
+/// data events of each (`src/iam/data/data_events.tsv`, from the AWS documentation pages it
+/// names).
+const DATA_EVENTS: &str = include_str!("../iam/data/data_events.tsv");
+
+/// Every data-event action, with the event source whose data events show it: the IAM actions
+/// the table's event names map to, conditional ones included (`HeadObject` with a `versionId`
+/// needs `s3:GetObjectVersion`).
+fn data_event_actions() -> &'static HashMap<ActionId, &'static str> {
+    static TABLE: OnceLock<HashMap<ActionId, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut out = HashMap::new();
+        for line in DATA_EVENTS
+            .lines()
+            .skip_while(|l| l.starts_with('#'))
+            .skip(1)
+        {
+            let mut f = line.split('\t');
+            let (Some(_), Some(source), Some(names)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            for name in names.split(',').filter(|n| !n.is_empty()) {
+                let ids = crate::iam::request::resolve(
+                    source,
+                    name,
+                    crate::iam::request::READ | crate::iam::request::UNKNOWN,
+                )
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| crate::iam::mapping::map_event(source, name, None).actions);
+                for id in ids {
+                    out.entry(id).or_insert(source);
+                }
+            }
+        }
+        out
+    })
+}
 
 /// Whether an action is a CloudTrail data event (logged only when the trail selects data
-/// events for its service). Returns the event source whose data events show it.
+/// events of its resource type). Returns the event source whose data events show it.
 pub fn data_event_source(service: &str, name: &str) -> Option<&'static str> {
-    let starts = |ps: &[&str]| ps.iter().any(|p| name.starts_with(p));
-    match service {
-        "s3" if starts(&[
-            "GetObject",
-            "PutObject",
-            "DeleteObject",
-            "RestoreObject",
-            "AbortMultipartUpload",
-            "ListMultipartUploadParts",
-            "ListBucket",
-            "ReplicateObject",
-            "ReplicateDelete",
-            "ReplicateTags",
-        ]) =>
-        {
-            Some("s3.amazonaws.com")
-        }
-        "lambda" if name == "InvokeFunction" => Some("lambda.amazonaws.com"),
-        "dynamodb"
-            if starts(&[
-                "GetItem",
-                "BatchGetItem",
-                "PutItem",
-                "UpdateItem",
-                "DeleteItem",
-                "BatchWriteItem",
-                "Query",
-                "Scan",
-                "ConditionCheckItem",
-                "PartiQL",
-                "GetRecords",
-                "GetShardIterator",
-            ]) =>
-        {
-            Some("dynamodb.amazonaws.com")
-        }
-        "sqs"
-            if starts(&[
-                "SendMessage",
-                "ReceiveMessage",
-                "DeleteMessage",
-                "ChangeMessageVisibility",
-            ]) =>
-        {
-            Some("sqs.amazonaws.com")
-        }
-        "sns" if starts(&["Publish"]) => Some("sns.amazonaws.com"),
-        "kinesis"
-            if starts(&[
-                "PutRecord",
-                "GetRecords",
-                "GetShardIterator",
-                "SubscribeToShard",
-            ]) =>
-        {
-            Some("kinesis.amazonaws.com")
-        }
-        "s3-object-lambda" => Some("s3-object-lambda.amazonaws.com"),
-        _ => None,
-    }
+    let id = catalog().lookup_parts(service, name)?;
+    data_event_actions().get(&id).copied()
 }
 
 /// Why an action cannot be seen in CloudTrail in `account`, if it cannot.

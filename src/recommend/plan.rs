@@ -16,7 +16,7 @@ use crate::usage::{ActionUse, PrincipalActions, Usage};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-fn risk_rank(level: AccessLevel) -> u8 {
+pub(super) fn risk_rank(level: AccessLevel) -> u8 {
     match level.as_str() {
         "Permissions management" => 0,
         "Write" => 1,
@@ -181,6 +181,11 @@ pub(super) fn plan_principal(
     unobservable_held.retain(|(id, _)| !inferred.contains(id));
     let mut documents = build_documents(g, &keep, &inferred, &kept_unobservable, &resources);
     let replayed: Vec<ActionId> = keep.iter().chain(&inferred).copied().collect();
+    let basis = super::Basis {
+        needed: replayed.iter().chain(&kept_unobservable).copied().collect(),
+        replayed: replayed.clone(),
+        touched: resources.clone(),
+    };
     let verification = (!documents.is_empty())
         .then(|| super::verify::verify(ctx.engine, g, &documents, &replayed, &resources));
     if verification.as_ref().is_some_and(|v| !v.ok()) {
@@ -337,6 +342,7 @@ pub(super) fn plan_principal(
         report,
         finding,
         verification,
+        basis: Ok(basis),
     }
 }
 

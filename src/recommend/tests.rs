@@ -60,6 +60,41 @@ fn data_events_and_permission_only_actions() {
         Some("lambda.amazonaws.com")
     );
     assert_eq!(data_event_source("lambda", "GetFunction"), None);
+    // From CloudTrail's data-event resource types, not a hand list: the event source of each
+    // type, the actions its event names need (conditional ones too), and only those.
+    for (service, name, source) in [
+        ("s3", "GetObjectVersion", "s3.amazonaws.com"),
+        ("s3", "ListBucket", "s3.amazonaws.com"),
+        ("s3", "PutObjectTagging", "s3.amazonaws.com"),
+        ("dynamodb", "PartiQLSelect", "dynamodb.amazonaws.com"),
+        ("dynamodb", "ConditionCheckItem", "dynamodb.amazonaws.com"),
+        ("dynamodb", "GetRecords", "streams.dynamodb.amazonaws.com"),
+        ("sqs", "SendMessage", "sqs.amazonaws.com"),
+        ("sqs", "GetQueueAttributes", "sqs.amazonaws.com"),
+        ("sns", "Publish", "sns.amazonaws.com"),
+        ("ebs", "GetSnapshotBlock", "ebs.amazonaws.com"),
+        ("states", "StartSyncExecution", "states.amazonaws.com"),
+        ("sagemaker", "InvokeEndpoint", "sagemaker.amazonaws.com"),
+        ("s3express", "CreateSession", "s3express.amazonaws.com"),
+    ] {
+        assert_eq!(
+            data_event_source(service, name),
+            Some(source),
+            "{service}:{name}"
+        );
+    }
+    for (service, name) in [
+        ("dynamodb", "CreateTable"),
+        ("dynamodb", "DescribeStream"),
+        ("sqs", "CreateQueue"),
+        ("sqs", "SetQueueAttributes"),
+        ("ebs", "StartSnapshot"),
+        ("secretsmanager", "GetSecretValue"),
+        ("kms", "Decrypt"),
+        ("states", "StartExecution"),
+    ] {
+        assert_eq!(data_event_source(service, name), None, "{service}:{name}");
+    }
     let usage = Usage::default();
     let pass = catalog().lookup("iam:PassRole").unwrap();
     assert!(unobservable_reason(pass, "1", &usage).is_some());

@@ -73,6 +73,20 @@ pub fn verify(
     kept: &[ActionId],
     touched: &BTreeMap<ActionId, Resources>,
 ) -> Verification {
+    verify_changed(engine, today, documents, documents, kept, touched)
+}
+
+/// Replays `documents` (replacing `today`'s identity policies), sampling requests only from
+/// `changed`, the documents among them that differ from today's: a request an unchanged
+/// document allows, today's grant allows too.
+pub fn verify_changed(
+    engine: &mut Engine,
+    today: &Grant,
+    documents: &[Value],
+    changed: &[Value],
+    kept: &[ActionId],
+    touched: &BTreeMap<ActionId, Resources>,
+) -> Verification {
     let cat = catalog();
     let suggested = match engine.with_identity(today, documents) {
         Ok(g) => g,
@@ -108,11 +122,13 @@ pub fn verify(
 
     // 2. What the suggestion allows, today's grant allows.
     let mut samples: BTreeSet<(ActionId, String)> = BTreeSet::new();
-    for doc in documents {
-        let Some(stmts) = doc["Statement"].as_array() else {
-            continue;
+    for doc in changed {
+        let stmts: Vec<&Value> = match &doc["Statement"] {
+            Value::Array(a) => a.iter().collect(),
+            o @ Value::Object(_) => vec![o],
+            _ => continue,
         };
-        for st in stmts.iter().filter(|s| s["Effect"] == "Allow") {
+        for st in stmts.into_iter().filter(|s| s["Effect"] == "Allow") {
             let patterns = strings(&st["Resource"]);
             for name in strings(&st["Action"]) {
                 for a in cat.expand(name) {

@@ -126,6 +126,26 @@ impl Engine {
         set
     }
 
+    /// What one `Allow` or `Deny` statement names: its `Action` (or the complement of its
+    /// `NotAction`) among the actions its `Resource` or `NotResource` can apply to.
+    pub fn statement_names(&mut self, st: &Statement) -> ActionSet {
+        self.statement_actions(st)
+    }
+
+    /// What one entry of a statement's `Action` names among the actions the statement's
+    /// resource element can apply to.
+    pub fn entry_names(
+        &mut self,
+        pattern: &str,
+        resource: Option<&Match<Vec<String>>>,
+    ) -> ActionSet {
+        let mut set = (*self.expand(pattern)).clone();
+        if let Some(r) = resource {
+            set.intersect_with(&self.applicable(r));
+        }
+        set
+    }
+
     /// The actions a resource element can apply to (cached per element).
     fn applicable(&mut self, r: &Match<Vec<String>>) -> Arc<ActionSet> {
         let (tag, patterns) = match r {

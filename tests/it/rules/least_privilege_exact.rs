@@ -788,3 +788,319 @@ fn excluded_principals_are_not_reviewed_and_a_bad_exclusions_file_is_named() {
         r.stderr
     );
 }
+
+/// `role_event` made by role `name` instead of `app`.
+fn as_role(mut ev: Value, name: &str) -> Value {
+    let u = &mut ev["userIdentity"];
+    u["arn"] = json!(format!("arn:aws:sts::{ACCT}:assumed-role/{name}/s"));
+    u["principalId"] = json!(format!("AROA{}:s", name.to_uppercase()));
+    u["sessionContext"]["sessionIssuer"]["arn"] = json!(format!("arn:aws:iam::{ACCT}:role/{name}"));
+    u["sessionContext"]["sessionIssuer"]["userName"] = json!(name);
+    u["sessionContext"]["sessionIssuer"]["principalId"] =
+        json!(format!("AROA{}", name.to_uppercase()));
+    ev
+}
+
+fn managed(name: &str, attachments: u64, doc: Value) -> Value {
+    let aws = name == "ReadOnlyLike";
+    let arn = if aws {
+        format!("arn:aws:iam::aws:policy/{name}")
+    } else {
+        format!("arn:aws:iam::{ACCT}:policy/{name}")
+    };
+    json!({"PolicyName": name, "PolicyId": format!("ANPA{}", name.len()), "Arn": arn,
+        "Path": "/", "DefaultVersionId": "v2", "AttachmentCount": attachments,
+        "PermissionsBoundaryUsageCount": 0, "IsAttachable": true,
+        "CreateDate": "2022-01-01T00:00:00Z", "UpdateDate": "2022-01-01T00:00:00Z",
+        "PolicyVersionList": [
+            {"Document": doc, "VersionId": "v2", "IsDefaultVersion": true, "CreateDate": "2022-01-01T00:00:00Z"},
+            {"Document": {"Version": "2012-10-17", "Statement": []}, "VersionId": "v1", "IsDefaultVersion": false, "CreateDate": "2021-01-01T00:00:00Z"}]})
+}
+
+fn attach(role: &mut Value, names: &[&str]) {
+    role["AttachedManagedPolicies"] = Value::Array(
+        names
+            .iter()
+            .map(|n| {
+                let arn = if *n == "ReadOnlyLike" {
+                    format!("arn:aws:iam::aws:policy/{n}")
+                } else {
+                    format!("arn:aws:iam::{ACCT}:policy/{n}")
+                };
+                json!({"PolicyName": n, "PolicyArn": arn})
+            })
+            .collect(),
+    );
+}
+
+fn read(p: &std::path::Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn existing_policies_are_refined_in_place_with_diff_commands_and_snippets() {
+    let events = [
+        s3_get("a", "GetObject", json!({}), 1),
+        as_role(
+            role_event(
+                "DescribeInstances",
+                "ec2.amazonaws.com",
+                json!({}),
+                json!([]),
+                2,
+            ),
+            "worker",
+        ),
+    ];
+    // app: an inline policy (a partly used wildcard, an unused service, a Deny), a shared
+    // managed policy, a NotAction policy under a condition, an unused one, and one attached
+    // beyond what the details show.
+    let mut app = role(
+        "app",
+        "/",
+        json!([
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::a/*"},
+            {"Sid": "Ddb", "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
+            {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}
+        ]),
+    );
+    attach(&mut app, &["shared", "broad", "unusedp", "elsewhere"]);
+    let mut worker = role("worker", "/", json!([]));
+    worker["RolePolicyList"] = json!([]);
+    attach(&mut worker, &["shared", "ReadOnlyLike"]);
+    let policies = [
+        managed(
+            "shared",
+            2,
+            json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Action": ["ec2:DescribeInstances", "ec2:TerminateInstances", "s3:GetObject"],
+                "Resource": "*"}}),
+        ),
+        managed(
+            "broad",
+            1,
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "AllButIam", "Effect": "Allow",
+                "NotAction": "iam:*", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}),
+        ),
+        managed(
+            "unusedp",
+            1,
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}]}),
+        ),
+        managed(
+            "elsewhere",
+            3,
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}),
+        ),
+        managed(
+            "ReadOnlyLike",
+            1,
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["ec2:Describe*", "s3:List*"], "Resource": "*"}]}),
+        ),
+    ];
+    let c = Case::new(&events, &[]);
+    std::fs::write(
+        c.dir.path().join("details.json"),
+        serde_json::to_vec(&json!({"UserDetailList": [], "GroupDetailList": [],
+            "Policies": policies, "RoleDetailList": [app, worker]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let sc = c.scan(EXIT_OK);
+    let out = sc.out.path();
+    let index: Value = serde_json::from_str(&read(&out.join("policies/refinements.json"))).unwrap();
+    let get = |label: &str| -> Value {
+        index
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["policy"] == label)
+            .unwrap_or_else(|| panic!("{label} not in {index:#}"))
+            .clone()
+    };
+    let folder = |r: &Value| out.join(r["folder"].as_str().unwrap());
+    let after = |r: &Value| -> Value {
+        serde_json::from_str(&read(&folder(r).join("after.json"))).unwrap()
+    };
+
+    // The inline policy: the used part of the wildcard spelled out, the unused service gone,
+    // the Deny and the Sids, resources untouched.
+    let inline = get("inline:role/app/p");
+    assert_eq!(inline["outcome"], "refine", "{inline:#}");
+    assert_eq!(inline["verified"], true);
+    assert_eq!(
+        after(&inline)["Statement"],
+        json!([
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"},
+            {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}
+        ])
+    );
+    let dir = folder(&inline);
+    assert!(
+        dir.ends_with(format!("policies/{ACCT}/refine/role/app/p")),
+        "{}",
+        dir.display()
+    );
+    let sh = read(&dir.join("apply.sh"));
+    assert!(
+        sh.contains("aws iam put-role-policy --role-name 'app' --policy-name 'p' --policy-document file://after.json"),
+        "{sh}"
+    );
+    assert!(sh.contains("# aws iam put-role-policy --role-name 'app' --policy-name 'p' --policy-document file://before.json"));
+    let patch = read(&dir.join("diff.patch"));
+    assert!(
+        patch.starts_with("--- before.json\n+++ after.json\n@@"),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("-      \"Action\": \"s3:Get*\",")
+            && patch.contains("+      \"Action\": \"s3:GetObject\","),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("-      \"Action\": \"dynamodb:*\","),
+        "{patch}"
+    );
+    let cfn: Value = serde_json::from_str(&read(&dir.join("cfn.json"))).unwrap();
+    let res = &cfn["Resources"]["RefinedInlinePolicy"];
+    assert_eq!(res["Type"], "AWS::IAM::RolePolicy");
+    assert_eq!(res["Properties"]["RoleName"], "app");
+    assert_eq!(res["Properties"]["PolicyDocument"], after(&inline));
+    let tf = read(&dir.join("policy.tf"));
+    assert!(
+        tf.contains("data \"aws_iam_policy_document\" \"app_p\""),
+        "{tf}"
+    );
+    assert!(tf.contains("actions   = [\"s3:GetObject\"]"), "{tf}");
+    assert!(
+        tf.contains("resource \"aws_iam_role_policy\" \"app_p\""),
+        "{tf}"
+    );
+
+    // A managed policy shared by two roles keeps what either used.
+    let shared = get(&format!("managed:arn:aws:iam::{ACCT}:policy/shared"));
+    assert_eq!(shared["outcome"], "refine", "{shared:#}");
+    assert_eq!(
+        after(&shared)["Statement"],
+        json!({"Effect": "Allow", "Action": ["ec2:DescribeInstances", "s3:GetObject"], "Resource": "*"})
+    );
+    assert_eq!(shared["removed_actions"], 1);
+    let sh = read(&folder(&shared).join("apply.sh"));
+    assert!(sh.contains(&format!("aws iam create-policy-version --policy-arn 'arn:aws:iam::{ACCT}:policy/shared' --policy-document file://after.json --set-as-default")), "{sh}");
+    assert!(
+        sh.contains("set-default-policy-version") && sh.contains("'v2'"),
+        "{sh}"
+    );
+
+    // NotAction becomes the needed actions it allowed; its condition stays.
+    let broad = get(&format!("managed:arn:aws:iam::{ACCT}:policy/broad"));
+    assert_eq!(broad["outcome"], "refine", "{broad:#}");
+    let st = &after(&broad)["Statement"][0];
+    assert!(st.get("NotAction").is_none());
+    assert_eq!(st["Sid"], "AllButIam");
+    assert_eq!(st["Action"], "s3:GetObject");
+    assert_eq!(
+        st["Condition"],
+        json!({"StringEquals": {"aws:RequestedRegion": "eu-west-1"}})
+    );
+
+    // Nothing used: detach, with the roll-back.
+    let unused = get(&format!("managed:arn:aws:iam::{ACCT}:policy/unusedp"));
+    assert_eq!(unused["outcome"], "detach", "{unused:#}");
+    let dir = folder(&unused);
+    assert!(!dir.join("after.json").exists());
+    let sh = read(&dir.join("apply.sh"));
+    assert!(sh.contains(&format!("aws iam detach-role-policy --role-name 'app' --policy-arn 'arn:aws:iam::{ACCT}:policy/unusedp'")), "{sh}");
+    assert!(sh.contains(&format!("# aws iam attach-role-policy --role-name 'app' --policy-arn 'arn:aws:iam::{ACCT}:policy/unusedp'")), "{sh}");
+    assert!(read(&dir.join("diff.patch")).starts_with("--- before.json\n+++ /dev/null\n"));
+
+    // Attached to entities the details do not show: their use is unknown, so it stays.
+    let elsewhere = get(&format!("managed:arn:aws:iam::{ACCT}:policy/elsewhere"));
+    assert_eq!(elsewhere["outcome"], "skipped");
+    assert!(
+        elsewhere["reason"]
+            .as_str()
+            .unwrap()
+            .contains("attached to 3 entities"),
+        "{elsewhere:#}"
+    );
+    assert!(elsewhere["folder"].is_null());
+
+    // An AWS managed policy gets a customer managed replacement.
+    let ro = get("managed:arn:aws:iam::aws:policy/ReadOnlyLike");
+    assert_eq!(ro["outcome"], "replace", "{ro:#}");
+    assert_eq!(
+        after(&ro)["Statement"][0]["Action"],
+        "ec2:DescribeInstances"
+    );
+    let sh = read(&folder(&ro).join("apply.sh"));
+    for want in [
+        "aws iam create-policy --policy-name 'ReadOnlyLike-refined' --path '/trailguard/' --policy-document file://after.json",
+        &format!(
+            "aws iam attach-role-policy --role-name 'worker' --policy-arn 'arn:aws:iam::{ACCT}:policy/trailguard/ReadOnlyLike-refined'"
+        ),
+        "aws iam detach-role-policy --role-name 'worker' --policy-arn 'arn:aws:iam::aws:policy/ReadOnlyLike'",
+    ] {
+        assert!(sh.contains(want), "{want}\n{sh}");
+    }
+    let cfn: Value = serde_json::from_str(&read(&folder(&ro).join("cfn.json"))).unwrap();
+    assert_eq!(
+        cfn["Resources"]["RefinedManagedPolicy"]["Properties"]["Roles"],
+        json!(["worker"])
+    );
+
+    assert_eq!(
+        sc.summary["refinements"],
+        json!({"detach": 1, "refine": 3, "replace": 1, "skipped": 1})
+    );
+    // The refined documents lint clean, as the suggestions do.
+    super::least_privilege::parliament_clean(out);
+}
+
+#[test]
+fn an_sse_kms_upload_keeps_the_data_key_permission_on_its_key() {
+    // A trail that leaves KMS events out shows no GenerateDataKey, yet PutObject into an
+    // SSE-KMS bucket needs it: the response names the key. The earlier main dropped
+    // kms:GenerateDataKey as unused, and the next upload with the suggestion would fail.
+    let key = format!("arn:aws:kms:eu-west-1:{ACCT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let mut put = s3_get("b", "PutObject", json!({}), 1);
+    put["responseElements"] = json!({"x-amz-server-side-encryption": "aws:kms",
+        "x-amz-server-side-encryption-aws-kms-key-id": key});
+    let c = Case::new(
+        &[put],
+        &[app_allowed(json!([
+            "s3:PutObject",
+            "kms:GenerateDataKey",
+            "kms:Decrypt"
+        ]))],
+    );
+    let sc = c.scan(EXIT_OK);
+    let doc = policy(&sc, "app");
+    let kms: Vec<&Value> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Action"].to_string().contains("kms:"))
+        .collect();
+    assert_eq!(kms.len(), 1, "{doc}");
+    assert_eq!(kms[0]["Action"], json!(["kms:GenerateDataKey"]), "{doc}");
+    assert_eq!(kms[0]["Resource"], json!(key));
+    assert!(
+        kms[0]["Sid"]
+            .as_str()
+            .unwrap()
+            .starts_with("InferredFromRequest")
+    );
+    // kms:Decrypt was not needed by a single-part upload: unused.
+    let f = sc.one(
+        "unused-permissions",
+        &format!("arn:aws:iam::{ACCT}:role/app"),
+    );
+    assert!(
+        f["evidence"].to_string().contains("kms:Decrypt"),
+        "{}",
+        f["evidence"]
+    );
+}
