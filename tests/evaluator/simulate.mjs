@@ -5,6 +5,7 @@
 //
 // A case: {"id", "principal", "account", "action", "resource", "context",
 //          "identity": [policy], "boundary": policy | null, "scps": [[policy]] (root first),
+//          "rcps": [[policy]] (root first),
 //          "resourcePolicy": policy | null}.
 import { readFileSync } from 'node:fs'
 import { runSimulation } from '@cloud-copilot/iam-simulate'
@@ -24,7 +25,10 @@ for (const c of cases) {
       orgIdentifier: i === 0 ? 'r-root' : `ou-level${i}`,
       policies: level.map((policy, j) => ({ name: `scp${i}-${j}`, policy }))
     })),
-    resourceControlPolicies: []
+    resourceControlPolicies: (c.rcps || []).map((level, i) => ({
+      orgIdentifier: i === 0 ? 'r-root' : `ou-level${i}`,
+      policies: level.map((policy, j) => ({ name: `rcp${i}-${j}`, policy }))
+    }))
   }
   if (c.resourcePolicy) simulation.resourcePolicy = c.resourcePolicy
   if (c.boundary) simulation.permissionBoundaryPolicies = [{ name: 'boundary', policy: c.boundary }]

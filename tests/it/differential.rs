@@ -20,6 +20,13 @@
 //! `NotResource` the evaluator never lets a short ARN match ("conservative", in its words);
 //! the engine pads it there too. Those two are left out of the comparison.
 //!
+//! Resource control policies (`Deny` statements on `Principal: "*"`, without `NotAction` or an
+//! `Action` of `*`, as AWS requires) are attached level by level above both accounts the
+//! requests name, with full ARNs only (the evaluator does not pad a short one there). AWS
+//! applies them only to the resources of the services it lists (S3, STS,
+//! KMS, SQS, Secrets Manager, ...); the evaluator applies them to every request, so it gets
+//! them only for requests of those services.
+//!
 //! KMS keys and role trust need a resource policy besides the identity policy; the evaluator
 //! models that, the engine (identity side only) does not. Requests of `kms:*` and
 //! `sts:AssumeRole*` get the default key policy (the account's root may do everything), so that
@@ -34,7 +41,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 use trailguard::iam::catalog::{ActionId, catalog};
 use trailguard::iam::details::Inventory;
-use trailguard::iam::engine::{Conditions, Decision, Engine, Organization};
+use trailguard::iam::engine::{Conditions, Decision, Engine, Organization, RCP_SERVICES};
 use trailguard::iam::policy::Policy;
 
 const ACCT: &str = "111122223333";
@@ -230,6 +237,10 @@ fn statement(reqs: &[Request], rng: &mut Rng, deny_percent: u64) -> Value {
     Value::Object(st)
 }
 
+fn cat_name(a: ActionId) -> String {
+    catalog().get(a).full_name()
+}
+
 fn policy(statements: Vec<Value>) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
@@ -238,6 +249,8 @@ struct Scenario {
     identity: Vec<Value>,
     boundary: Option<Value>,
     scps: Vec<Vec<Value>>,
+    /// Resource control policy levels, root first: `Deny` statements on `Principal: "*"`.
+    rcps: Vec<Vec<Value>>,
     requests: Vec<Request>,
 }
 
@@ -278,10 +291,58 @@ fn scenario(
             level
         })
         .collect();
+    let rcps = (0..if rng.chance(30) { 1 + rng.below(2) } else { 0 })
+        .map(|_| {
+            let own: Vec<Value> = stmts(rng, 100)
+                .into_iter()
+                .map(|mut st| {
+                    // RCPs take neither `NotAction` nor an `Action` of `*` (AWS and the
+                    // evaluator refuse them).
+                    if let Some(o) = st.as_object_mut()
+                        && let Some(v) = o.remove("NotAction")
+                    {
+                        o.insert("Action".into(), v);
+                    }
+                    let actions: Vec<Value> = st["Action"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|a| {
+                            a.as_str()
+                                .is_some_and(|a| !a.trim_start_matches('*').is_empty())
+                        })
+                        .cloned()
+                        .collect();
+                    st["Action"] = if actions.is_empty() {
+                        json!(cat_name(requests[0].action))
+                    } else {
+                        json!(actions)
+                    };
+                    // Nor short ARNs: the evaluator does not pad them in an RCP (a deny that
+                    // then does not apply: a refusal either way, told apart as implicit).
+                    for key in ["Resource", "NotResource"] {
+                        if let Some(list) = st.get_mut(key).and_then(Value::as_array_mut) {
+                            list.retain(|r| {
+                                r.as_str()
+                                    .is_some_and(|r| r == "*" || r.matches(':').count() >= 5)
+                            });
+                            if list.is_empty() {
+                                list.push(json!("*"));
+                            }
+                        }
+                    }
+                    st["Principal"] = json!("*");
+                    st
+                })
+                .collect();
+            vec![policy(own)]
+        })
+        .collect();
     Scenario {
         identity,
         boundary,
         scps,
+        rcps,
         requests,
     }
 }
@@ -312,22 +373,38 @@ fn evaluate(s: &Scenario) -> trailguard::iam::engine::Grant {
     let inv = Inventory::parse_bytes("differential.json", &serde_json::to_vec(&details).unwrap())
         .unwrap();
     let acct = inv.accounts.values().next().unwrap();
+    // One chain of targets, root first; SCP level i and RCP level i are attached to target i
+    // (a target without SCPs is a level that filters nothing, as the evaluator's absent level).
+    // Both accounts whose resources the requests name sit below it (the evaluator applies the
+    // RCPs to every request's resource).
     let mut org = Organization::default();
+    let depth = s.scps.len().max(s.rcps.len());
     let mut parent: Option<String> = None;
-    for (i, level) in s.scps.iter().enumerate() {
+    for i in 0..depth {
         let target = if i == 0 {
             "r-root".to_string()
         } else {
             format!("ou-{i}")
         };
-        let ids: Vec<String> = (0..level.len()).map(|j| format!("p-{i}-{j}")).collect();
-        for (id, p) in ids.iter().zip(level) {
-            org.policies.insert(
-                id.clone(),
-                Policy::from_value(p).expect("generated SCP parses"),
-            );
+        for (kind, levels) in [("p", &s.scps), ("rcp", &s.rcps)] {
+            let Some(level) = levels.get(i) else {
+                continue;
+            };
+            let ids: Vec<String> = (0..level.len())
+                .map(|j| format!("{kind}-{i}-{j}"))
+                .collect();
+            for (id, p) in ids.iter().zip(level) {
+                org.policies.insert(
+                    id.clone(),
+                    Policy::from_value(p).expect("generated policy parses"),
+                );
+            }
+            if kind == "p" {
+                org.targets.insert(target.clone(), ids);
+            } else {
+                org.rcp_targets.insert(target.clone(), ids);
+            }
         }
-        org.targets.insert(target.clone(), ids);
         if let Some(p) = parent {
             org.parents.insert(target.clone(), p);
         }
@@ -335,7 +412,8 @@ fn evaluate(s: &Scenario) -> trailguard::iam::engine::Grant {
     }
     let mut engine = Engine::new(vec![]);
     if let Some(p) = parent {
-        org.parents.insert(ACCT.to_string(), p);
+        org.parents.insert(ACCT.to_string(), p.clone());
+        org.parents.insert("444455556666".to_string(), p);
         engine = engine.with_organization(org);
     }
     let mut grants = engine.evaluate_account(acct);
@@ -432,6 +510,9 @@ fn the_engine_agrees_with_an_independent_iam_evaluator() {
                 ours.push((id.clone(), d));
                 let action = cat.get(r.action).full_name();
                 let delegate = action.starts_with("kms:") || action.starts_with("sts:AssumeRole");
+                // RCPs bound only the resources of the services AWS lists; the evaluator
+                // applies them to any request, so it is given them only for those.
+                let rcp_bound = RCP_SERVICES.contains(&cat.get(r.action).service);
                 cases.push(json!({
                     "resourcePolicy": delegate.then(|| json!({"Version": "2012-10-17",
                         "Statement": [{"Effect": "Allow",
@@ -441,6 +522,7 @@ fn the_engine_agrees_with_an_independent_iam_evaluator() {
                     "account": ACCT, "action": action,
                     "resource": r.resource, "context": context,
                     "identity": s.identity, "boundary": s.boundary, "scps": s.scps,
+                    "rcps": if rcp_bound { s.rcps.clone() } else { vec![] },
                 }));
             }
         }

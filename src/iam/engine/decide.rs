@@ -160,6 +160,21 @@ impl Grant {
                 return Decision::ExplicitDeny;
             }
         }
+        // Resource control policies of the account that owns the resource: the ARN's account,
+        // else (an S3 ARN names none) the principal's own.
+        if let Some(r) = &self.rcps
+            && super::eval::rcp_actions().contains(action)
+        {
+            let owner = crate::iam::arn::Arn::parse(resource)
+                .map(|a| a.account)
+                .filter(|a| !a.is_empty())
+                .unwrap_or(&self.account);
+            for ev in r.by_account.get(owner).into_iter().flatten() {
+                if denies(ev, action, resource, how) {
+                    return Decision::ExplicitDeny;
+                }
+            }
+        }
         let identity = self
             .sources
             .iter()

@@ -28,6 +28,17 @@ fn covers_every_resource(r: &Option<Match<Vec<String>>>) -> bool {
 /// A cached evaluation: the expanded document, or why it could not be parsed.
 type Evaluated = Result<Arc<PolicyEval>, String>;
 
+/// The actions of the services resource control policies bound ([`super::scp::RCP_SERVICES`]).
+pub(super) fn rcp_actions() -> &'static ActionSet {
+    static SET: std::sync::OnceLock<ActionSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        super::scp::RCP_SERVICES
+            .iter()
+            .flat_map(|s| catalog().expand(&format!("{s}:*")))
+            .collect()
+    })
+}
+
 /// Evaluates principals' grants, caching pattern expansions and policy evaluations.
 #[derive(Debug, Default)]
 pub struct Engine {
@@ -49,6 +60,15 @@ pub struct Engine {
 struct OrgLevels {
     org: Organization,
     evals: HashMap<String, Arc<PolicyEval>>,
+    /// The resource control policies bounding each placed account's resources.
+    rcps: Arc<Rcps>,
+}
+
+/// Resource control policies by the account whose resources they bound ([`Grant::decide`]
+/// looks up the account of the request's resource).
+#[derive(Debug, Default)]
+pub(crate) struct Rcps {
+    pub(super) by_account: HashMap<String, Vec<Arc<PolicyEval>>>,
 }
 
 impl Engine {
@@ -69,7 +89,27 @@ impl Engine {
         for (id, p) in &org.policies {
             evals.insert(id.clone(), Arc::new(self.eval_policy(p)));
         }
-        self.org = Some(OrgLevels { org, evals });
+        let mut rcps = Rcps::default();
+        let accounts = org
+            .parents
+            .keys()
+            .chain(org.rcp_targets.keys())
+            .filter(|t| crate::iam::is_account_id(t));
+        for account in accounts {
+            let list: Vec<Arc<PolicyEval>> = org
+                .rcps(account)
+                .iter()
+                .filter_map(|id| evals.get(id).cloned())
+                .collect();
+            if !list.is_empty() {
+                rcps.by_account.insert(account.clone(), list);
+            }
+        }
+        self.org = Some(OrgLevels {
+            org,
+            evals,
+            rcps: Arc::new(rcps),
+        });
         self
     }
 
@@ -312,6 +352,7 @@ impl Engine {
             errors: Vec::new(),
             boundary_eval: None,
             scp_levels: Vec::new(),
+            rcps: None,
         };
         let mut allow = ActionSet::new();
         let mut sure = ActionSet::new();
@@ -413,6 +454,20 @@ impl Engine {
                     sure.intersect_with(&lv_sure);
                 }
                 g.scp_levels.push(level);
+            }
+        }
+
+        // Resource control policies bound the resources, not the principal: an action they
+        // deny on this account's resources may still be used on other accounts' resources,
+        // so it stays granted, marked conditional (a resource-scoped Deny names it).
+        if apply_scps && let Some(o) = &self.org {
+            if !o.rcps.by_account.is_empty() {
+                g.rcps = Some(Arc::clone(&o.rcps));
+            }
+            for ev in o.rcps.by_account.get(&acct.account).into_iter().flatten() {
+                let mut named = ev.deny_hard.union(&ev.deny_soft);
+                named.intersect_with(&rcp_actions());
+                deny_soft.union_with(&named);
             }
         }
 

@@ -112,6 +112,9 @@ pub struct Grant {
     pub(super) boundary_eval: Option<Arc<PolicyEval>>,
     /// The SCP levels applied, root first, each the SCPs attached there.
     pub(super) scp_levels: Vec<Vec<Arc<PolicyEval>>>,
+    /// The organization's resource control policies, by the account of the resource (`None`:
+    /// none, or a service-linked role, which they do not bound).
+    pub(super) rcps: Option<Arc<super::eval::Rcps>>,
 }
 
 impl Grant {

@@ -68,7 +68,9 @@ pub use action_set::ActionSet;
 pub use decide::{Conditions, Decision, resource_matches};
 pub use eval::Engine;
 pub use grant::{Grant, GrantSource, PrincipalKind, StatementRef};
-pub use scp::{EngineError, Organization, OrganizationError, load_organization, load_scps};
+pub use scp::{
+    EngineError, Organization, OrganizationError, RCP_SERVICES, load_organization, load_scps,
+};
 
 #[cfg(test)]
 mod tests;

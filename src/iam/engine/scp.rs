@@ -53,8 +53,14 @@ pub fn load_scps(paths: &[PathBuf]) -> Result<Vec<Policy>, EngineError> {
 /// {"ManagementAccountId": "111111111111",
 ///  "Policies": {"p-full": {"Version": "2012-10-17", "Statement": [...]}, "p-a": "{...}"},
 ///  "Targets": {"r-ab12": ["p-full"], "ou-ab12-1": ["p-full", "p-a"], "222233334444": ["p-full"]},
-///  "Parents": {"ou-ab12-1": "r-ab12", "222233334444": "ou-ab12-1"}}
+///  "Parents": {"ou-ab12-1": "r-ab12", "222233334444": "ou-ab12-1"},
+///  "ResourceControlPolicies": {"r-ab12": ["p-rcp-perimeter"]}}
 /// ```
+///
+/// `ResourceControlPolicies` (optional) lists the resource control policies attached to each
+/// target (`list-policies-for-target --filter RESOURCE_CONTROL_POLICY`); only their `Deny`
+/// statements are evaluated (AWS allows `Allow` only in `RCPFullAWSAccess`, which lets
+/// everything through).
 ///
 /// A policy document may be an object or its JSON text (as `describe-policy` gives `Content`).
 #[derive(Clone, Debug, Default)]
@@ -67,9 +73,59 @@ pub struct Organization {
     pub targets: std::collections::BTreeMap<String, Vec<String>>,
     /// Target -> parent.
     pub parents: std::collections::BTreeMap<String, String>,
+    /// Target -> attached resource control policy ids (`ResourceControlPolicies`, from
+    /// `list-policies-for-target --filter RESOURCE_CONTROL_POLICY`). Their documents are in
+    /// `policies` too.
+    pub rcp_targets: std::collections::BTreeMap<String, Vec<String>>,
 }
 
+/// The services whose resources resource control policies bound (the AWS Organizations user
+/// guide, "Resource control policies": the list of supported services), by IAM prefix.
+pub const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "cognito-identity",
+    "logs",
+    "dynamodb",
+    "ecr",
+    "aoss",
+];
+
 impl Organization {
+    /// The resource control policies that bound the resources of an account: every one
+    /// attached on the way from the root to the account (RCPs only deny, so the levels
+    /// simply add up). Empty for the management account (RCPs never apply to it) and for
+    /// accounts the file does not place.
+    pub fn rcps(&self, account: &str) -> Vec<String> {
+        if self.management_account.as_deref() == Some(account) {
+            return Vec::new();
+        }
+        if !self.parents.contains_key(account) && !self.rcp_targets.contains_key(account) {
+            return Vec::new();
+        }
+        let mut chain = vec![account.to_string()];
+        let mut cur = account;
+        while let Some(p) = self.parents.get(cur) {
+            if chain.iter().any(|c| c == p) || chain.len() > 16 {
+                break;
+            }
+            chain.push(p.clone());
+            cur = p;
+        }
+        let mut out: Vec<String> = Vec::new();
+        for t in chain.iter().rev() {
+            for id in self.rcp_targets.get(t).into_iter().flatten() {
+                if !out.contains(id) {
+                    out.push(id.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The SCP levels of an account, from the root down to the account itself: each level the
     /// ids attached there. `None` for the management account and for accounts the file does not
     /// place.
@@ -138,22 +194,28 @@ pub fn load_organization(path: &std::path::Path) -> Result<Organization, Organiz
         .map_err(|e| fail(format!("policy {id}: {e}")))?;
         org.policies.insert(id, p);
     }
-    for (t, ids) in obj("Targets")? {
-        let ids: Vec<String> = ids
-            .as_array()
-            .ok_or_else(|| fail(format!("Targets.{t} must be a list of policy ids")))?
-            .iter()
-            .map(|x| x.as_str().map(str::to_string))
-            .collect::<Option<_>>()
-            .ok_or_else(|| fail(format!("Targets.{t} must be a list of policy ids")))?;
-        for id in &ids {
-            if !org.policies.contains_key(id) {
-                return Err(fail(format!(
-                    "Targets.{t} names policy {id}, not in Policies"
-                )));
+    for (key, into_rcps) in [("Targets", false), ("ResourceControlPolicies", true)] {
+        for (t, ids) in obj(key)? {
+            let ids: Vec<String> = ids
+                .as_array()
+                .ok_or_else(|| fail(format!("{key}.{t} must be a list of policy ids")))?
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or_else(|| fail(format!("{key}.{t} must be a list of policy ids")))?;
+            for id in &ids {
+                if !org.policies.contains_key(id) {
+                    return Err(fail(format!(
+                        "{key}.{t} names policy {id}, not in Policies"
+                    )));
+                }
+            }
+            if into_rcps {
+                org.rcp_targets.insert(t, ids);
+            } else {
+                org.targets.insert(t, ids);
             }
         }
-        org.targets.insert(t, ids);
     }
     for (t, p) in obj("Parents")? {
         let p = p

@@ -445,6 +445,110 @@ fn scp_levels_union_within_and_intersect_across_with_the_management_account_exem
 }
 
 #[test]
+fn resource_control_policies_bound_the_resources_of_their_accounts() {
+    use crate::iam::engine::{Conditions, Decision};
+    let acct = account(
+        json!({"UserDetailList": [user_json("u", &[("p", json!([allow(json!([
+            "s3:DeleteObject", "s3:GetObject", "kms:Decrypt", "ec2:DescribeInstances"
+        ]))]))])]}),
+    );
+    let org_json = |management: &str| {
+        json!({
+            "ManagementAccountId": management,
+            "Policies": {
+                "p-full": doc(json!([allow(json!("*"))])),
+                "rcp-full": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": "*", "Action": "*", "Resource": "*"}]},
+                "rcp-prod": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+                    "Principal": "*", "Action": "s3:DeleteObject",
+                    "Resource": "arn:aws:s3:::prod-*/*"}]},
+                "rcp-perimeter": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+                    "Principal": "*", "Action": ["kms:*", "ec2:*"], "Resource": "*",
+                    "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-1"}}}]},
+            },
+            "Targets": {"r-1": ["p-full"], "ou-1": ["p-full"], ACCT: ["p-full"]},
+            "Parents": {ACCT: "ou-1", "ou-1": "r-1"},
+            "ResourceControlPolicies": {"r-1": ["rcp-full"], "ou-1": ["rcp-prod"], ACCT: ["rcp-perimeter"]}
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("org.json");
+    std::fs::write(&path, org_json("999999999999").to_string()).unwrap();
+    let org = load_organization(&path).unwrap();
+    assert_eq!(org.rcps(ACCT), ["rcp-full", "rcp-prod", "rcp-perimeter"]);
+    let g = Engine::new(vec![])
+        .with_organization(org)
+        .evaluate_account(&acct)
+        .remove(0);
+    // They bound resources, not the principal: still granted, marked conditional (only the
+    // services RCPs cover: ec2 is not one).
+    assert_eq!(g.granted.len(), 4);
+    for a in ["s3:DeleteObject", "kms:Decrypt"] {
+        assert!(g.conditional.contains(id(a)), "{a}");
+    }
+    assert!(!g.conditional.contains(id("ec2:DescribeInstances")));
+    assert!(!g.conditional.contains(id("s3:GetObject")));
+    let key = format!("arn:aws:kms:eu-west-1:{ACCT}:key/k");
+    let other_key = "arn:aws:kms:eu-west-1:444455556666:key/k";
+    let d = |a: &str, r: &str, how| g.decide(id(a), r, how);
+    assert_eq!(
+        d("s3:DeleteObject", "arn:aws:s3:::prod-a/k", Conditions::Fail),
+        Decision::ExplicitDeny
+    );
+    assert_eq!(
+        d("s3:DeleteObject", "arn:aws:s3:::dev/k", Conditions::Hold),
+        Decision::Allowed
+    );
+    assert_eq!(
+        d("s3:GetObject", "arn:aws:s3:::prod-a/k", Conditions::Hold),
+        Decision::Allowed
+    );
+    assert_eq!(
+        d("kms:Decrypt", &key, Conditions::Hold),
+        Decision::ExplicitDeny
+    );
+    assert_eq!(d("kms:Decrypt", &key, Conditions::Fail), Decision::Allowed);
+    // Another account's key: its own RCPs (none known here) decide, not this account's.
+    assert_eq!(
+        d("kms:Decrypt", other_key, Conditions::Hold),
+        Decision::Allowed
+    );
+    // ec2 is not a service RCPs bound.
+    assert_eq!(
+        d("ec2:DescribeInstances", "*", Conditions::Hold),
+        Decision::Allowed
+    );
+    // The management account's resources are outside RCPs.
+    std::fs::write(&path, org_json(ACCT).to_string()).unwrap();
+    let g = Engine::new(vec![])
+        .with_organization(load_organization(&path).unwrap())
+        .evaluate_account(&acct)
+        .remove(0);
+    assert_eq!(
+        g.decide(
+            id("s3:DeleteObject"),
+            "arn:aws:s3:::prod-a/k",
+            Conditions::Fail
+        ),
+        Decision::Allowed
+    );
+    assert!(g.conditional.is_empty());
+    // An RCP id the file lacks is an error naming the file and the key.
+    std::fs::write(
+        &path,
+        json!({"Policies": {}, "ResourceControlPolicies": {"r-1": ["rcp-x"]}}).to_string(),
+    )
+    .unwrap();
+    let err = load_organization(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("org.json")
+            && err.contains("ResourceControlPolicies.r-1")
+            && err.contains("rcp-x"),
+        "{err}"
+    );
+}
+
+#[test]
 fn scps_skip_service_linked_roles() {
     let acct = account(json!({"RoleDetailList": [{
         "RoleName": "AWSServiceRoleForX", "RoleId": "AROAX",
