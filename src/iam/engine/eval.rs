@@ -466,7 +466,7 @@ impl Engine {
             }
             for ev in o.rcps.by_account.get(&acct.account).into_iter().flatten() {
                 let mut named = ev.deny_hard.union(&ev.deny_soft);
-                named.intersect_with(&rcp_actions());
+                named.intersect_with(rcp_actions());
                 deny_soft.union_with(&named);
             }
         }
