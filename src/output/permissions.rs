@@ -30,6 +30,7 @@ pub fn schema() -> SchemaRef {
         Field::new("first_used", ts.clone(), true),
         Field::new("last_used", ts, true),
         Field::new("granted_by", list, false),
+        Field::new("suggested", DataType::Utf8, true),
     ]))
 }
 
@@ -94,6 +95,7 @@ fn batch(rows: &[PermissionRow]) -> Result<RecordBatch, arrow_schema::ArrowError
         t(|r| r.first_used),
         t(|r| r.last_used),
         Arc::new(by.finish()),
+        Arc::new(rows.iter().map(|r| r.suggested).collect::<StringArray>()),
     ];
     RecordBatch::try_new(schema(), cols)
 }

@@ -76,6 +76,10 @@ pub struct PermissionRow {
     pub last_used: Option<i64>,
     /// The policies that grant it.
     pub granted_by: Vec<String>,
+    /// Why it is in the principal's suggestion: `observed` (a logged call), `inferred` (a
+    /// call's request needed it: `iam:PassRole`, SSE-KMS), `kept-unobservable` (CloudTrail could
+    /// not have shown it); `None` when it is not suggested.
+    pub suggested: Option<&'static str>,
 }
 
 /// One principal's suggestion.
@@ -285,6 +289,9 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                     .iter()
                     .any(|r| r.arn == g.principal_arn && r.is_service_linked())
                 {
+                    for r in &mut out.rows[first_row..] {
+                        r.suggested = None;
+                    }
                     continue;
                 }
                 let tags = acct
@@ -328,6 +335,13 @@ pub fn run(mut inp: Inputs<'_>) -> Output {
                         plan.report = report::in_grace(g, days, &recent);
                         out.in_grace
                             .push(format!("{}: {}", g.principal_arn, recent.join("; ")));
+                    }
+                }
+                if plan.documents.is_empty() {
+                    // Nothing written (excluded, no evidence, grace, a failed replay): no row
+                    // is "suggested".
+                    for r in &mut out.rows[first_row..] {
+                        r.suggested = None;
                     }
                 }
                 out.plans.push(plan);

@@ -64,6 +64,7 @@ pub(super) fn plan_principal(
             }
         }
     }
+    let first_row = rows.len();
     let mut ids: BTreeSet<ActionId> = g.granted.iter().collect();
     ids.extend(used_ids.keys().copied());
     let mut keep: Vec<ActionId> = Vec::new(); // used in the window and granted
@@ -106,6 +107,7 @@ pub(super) fn plan_principal(
             } else {
                 Vec::new()
             },
+            suggested: None,
         });
     }
     if let Some(pa) = used {
@@ -180,6 +182,21 @@ pub(super) fn plan_principal(
     unused.retain(|id| !inferred.contains(id));
     unobservable_held.retain(|(id, _)| !inferred.contains(id));
     let mut documents = build_documents(g, &keep, &inferred, &kept_unobservable, &resources);
+    // Each row says why its action is in the suggestion.
+    let marks: BTreeMap<String, &'static str> = keep
+        .iter()
+        .map(|id| (*id, "observed"))
+        .chain(inferred.iter().map(|id| (*id, "inferred")))
+        .chain(
+            kept_unobservable
+                .iter()
+                .map(|id| (*id, "kept-unobservable")),
+        )
+        .map(|(id, m)| (c.get(id).full_name(), m))
+        .collect();
+    for r in &mut rows[first_row..] {
+        r.suggested = marks.get(&r.action).copied();
+    }
     let replayed: Vec<ActionId> = keep.iter().chain(&inferred).copied().collect();
     let basis = super::Basis {
         needed: replayed.iter().chain(&kept_unobservable).copied().collect(),

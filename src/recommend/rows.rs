@@ -49,5 +49,6 @@ pub(super) fn used_only_row(
         first_used: u.first,
         last_used: u.last,
         granted_by: Vec::new(),
+        suggested: None,
     }
 }

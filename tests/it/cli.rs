@@ -11,7 +11,9 @@
 //! The binary runs with the repository root as its working folder and relative source paths,
 //! so that paths in its output do not depend on where the repository is checked out.
 
-use crate::common::{RunResult, TrailguardCmd, check_activity, duckdb, num, parquet, read_summary};
+use crate::common::{
+    RunResult, TrailguardCmd, check_activity, duckdb, golden, num, parquet, read_summary,
+};
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -153,41 +155,6 @@ fn events_of(rows: &[&Row]) -> u64 {
 }
 
 // ---- golden files ---------------------------------------------------------------------------
-
-/// Compares `actual` with `tests/golden/<name>`, or rewrites it under `UPDATE_GOLDEN=1`.
-#[track_caller]
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(ROOT).join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().expect("golden folder")).expect("create golden dir");
-        std::fs::write(&path, actual).expect("write golden file");
-        eprintln!("updated {}", path.display());
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot read {}: {e}; create it with UPDATE_GOLDEN=1 cargo test --release --test cli",
-                path.display()
-            )
-        })
-        .replace("\r\n", "\n");
-    if expected != actual {
-        let (e, a): (Vec<_>, Vec<_>) = (expected.lines().collect(), actual.lines().collect());
-        let first = (0..e.len().max(a.len()))
-            .find(|&i| e.get(i) != a.get(i))
-            .unwrap_or(0);
-        panic!(
-            "{} differs from the output, first at line {}:\n  golden: {:?}\n  actual: {:?}\n\
-             --- full output ---\n{actual}\n\
-             (if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff)",
-            path.display(),
-            first + 1,
-            e.get(first),
-            a.get(first)
-        );
-    }
-}
 
 /// Replaces the number in every `before<number>after` with `placeholder`.
 fn mask_number(text: &str, before: &str, after: &str, placeholder: &str) -> String {

@@ -707,3 +707,40 @@ pub fn check_activity(out_dir: &Path, summary: &serde_json::Value) -> u64 {
     );
     row["n_rows"].as_u64().expect("count")
 }
+
+/// Compares `actual` with `tests/golden/<name>`, or rewrites it under `UPDATE_GOLDEN=1`.
+#[track_caller]
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("golden folder")).expect("create golden dir");
+        std::fs::write(&path, actual).expect("write golden file");
+        eprintln!("updated {}", path.display());
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot read {}: {e}; create it with UPDATE_GOLDEN=1 cargo test --profile ci --test it",
+                path.display()
+            )
+        })
+        .replace("\r\n", "\n");
+    if expected != actual {
+        let (e, a): (Vec<_>, Vec<_>) = (expected.lines().collect(), actual.lines().collect());
+        let first = (0..e.len().max(a.len()))
+            .find(|&i| e.get(i) != a.get(i))
+            .unwrap_or(0);
+        panic!(
+            "{} differs from the output, first at line {}:\n  golden: {:?}\n  actual: {:?}\n\
+             --- full output ---\n{actual}\n\
+             (if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff)",
+            path.display(),
+            first + 1,
+            e.get(first),
+            a.get(first)
+        );
+    }
+}

@@ -112,12 +112,89 @@ impl Case {
         let details = self.dir.path().join("details.json").display().to_string();
         let mut args = vec!["--iam-details", &details];
         args.extend_from_slice(extra);
-        scan(
+        let sc = scan(
             &[&self.dir.path().join("logs").display().to_string()],
             &args,
             code,
-        )
+        );
+        snapshot(&sc);
+        sc
     }
+}
+
+thread_local! {
+    static SCANS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The golden snapshot of a scenario: every file under `policies/` and the rows of
+/// `permissions.parquet` as DuckDB reads them back, in
+/// `tests/golden/least-privilege/<test>[-<n>].txt` (rewrite with `UPDATE_GOLDEN=1`, then
+/// review the diff).
+fn snapshot(sc: &Scan) {
+    let n = SCANS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    let test = std::thread::current()
+        .name()
+        .and_then(|t| t.rsplit("::").next())
+        .unwrap_or("unnamed")
+        .to_string();
+    let name = if n == 1 {
+        format!("least-privilege/{test}.txt")
+    } else {
+        format!("least-privilege/{test}-{n}.txt")
+    };
+    let mut text = String::from("# policies/\n");
+    let root = sc.out.path();
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("policies")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    for f in files {
+        let rel = f.strip_prefix(root).unwrap().display().to_string();
+        text.push_str(&format!(
+            "== {rel}\n{}",
+            std::fs::read_to_string(&f).unwrap()
+        ));
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    // Rows: in full for what was used, suggested or refused; counted per principal for the
+    // rest (a `NotAction` grant is thousands of rows).
+    text.push_str("# permissions.parquet\n");
+    let t = parquet(&root.join("permissions.parquet"));
+    for row in duckdb(&format!(
+        "select * from {t} where used or suggested is not null or denied_count > 0 \
+         order by principal, action"
+    )) {
+        text.push_str(&serde_json::to_string(&row).unwrap());
+        text.push('\n');
+    }
+    for row in duckdb(&format!(
+        "select principal, count(*) as rows, count(*) filter (where granted) as granted, \
+         count(*) filter (where conditional) as conditional, \
+         count(*) filter (where not observable) as unobservable, \
+         count(*) filter (where access_level = 'Permissions management') as permissions_management \
+         from {t} group by principal order by principal"
+    )) {
+        text.push_str(&serde_json::to_string(&row).unwrap());
+        text.push('\n');
+    }
+    crate::common::golden(&name, &text);
 }
 
 /// The `.txt` report of role `name`.
