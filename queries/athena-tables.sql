@@ -75,7 +75,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS trailguard.permissions (
   `denied_count`   bigint,
   `first_used`     timestamp,
   `last_used`      timestamp,
-  `granted_by`     array<string>
+  `granted_by`     array<string>,
+  `suggested`      string
 )
 STORED AS PARQUET
 LOCATION 's3://BUCKET/trailguard/permissions/';

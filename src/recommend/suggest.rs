@@ -44,11 +44,18 @@ pub(super) struct Touched {
     pub inferred: BTreeMap<ActionId, crate::usage::Resources>,
 }
 
-fn absorb(e: &mut crate::usage::Resources, res: &crate::usage::Resources) {
-    e.arns.extend(res.arns.iter().cloned());
+/// Adds `res` to `e`, the resources of action `id`: only the ARNs the action can take (an
+/// S3 data event names both the object and its bucket; `s3:GetObject` touched the object).
+/// A call whose ARNs are all of other types (a bucket for `s3:GetObject`) named none of this
+/// action's: it counts as unnamed (the granting statements' resources are kept).
+fn absorb(id: ActionId, e: &mut crate::usage::Resources, res: &crate::usage::Resources) {
+    let takes = |a: &&String| crate::iam::engine::takes_resource(id, a);
+    let before = e.arns.len();
+    e.arns.extend(res.arns.iter().filter(takes).cloned());
+    let fits = e.arns.len() > before || res.arns.iter().any(|a| takes(&a));
     e.overflow |= res.overflow;
-    e.unnamed |= res.unnamed;
-    e.shapes.extend(res.shapes.iter().cloned());
+    e.unnamed |= res.unnamed || (!res.arns.is_empty() && !fits && !res.overflow);
+    e.shapes.extend(res.shapes.iter().filter(takes).cloned());
     e.shapes_incomplete |= res.shapes_incomplete;
     e.events.extend(res.events.iter().cloned());
 }
@@ -70,13 +77,13 @@ pub(super) fn touched(g: &Grant, usage: &Usage, profiles: &Profiles) -> Touched 
             };
             let mut res = res.clone();
             resolve_profiles(&mut res, profiles);
-            absorb(out.all.entry(id).or_default(), &res);
-            absorb(out.inferred.entry(id).or_default(), &res);
+            absorb(id, out.all.entry(id).or_default(), &res);
+            absorb(id, out.inferred.entry(id).or_default(), &res);
             continue;
         }
         for a in map_event(source, name, None).action_names() {
             if let Some(id) = catalog().lookup(&a) {
-                absorb(out.all.entry(id).or_default(), res);
+                absorb(id, out.all.entry(id).or_default(), res);
             }
         }
     }

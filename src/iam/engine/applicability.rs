@@ -346,6 +346,24 @@ impl Applicability {
             .collect()
     }
 
+    /// Whether `arn` can be a resource of `a`: some resource type of the action has a format
+    /// the ARN can have (a type without a known format takes any ARN; an action that takes no
+    /// resource takes none).
+    pub(super) fn takes(&self, a: ActionId, arn: &str) -> bool {
+        let types = &self.action_types[a as usize];
+        if types.iter().any(Option::is_none) {
+            return true;
+        }
+        if types.is_empty() {
+            return false;
+        }
+        let p = Split::pattern(arn);
+        types.iter().flatten().any(|t| {
+            let t = &self.types[*t as usize];
+            arn_overlaps(&p, &t.tokens)
+        })
+    }
+
     /// The actions a statement with `Resource: patterns` can apply to.
     pub(super) fn for_resources(&self, patterns: &[String]) -> ActionSet {
         let star = patterns.iter().any(|p| all_stars(p));

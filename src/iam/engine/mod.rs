@@ -67,6 +67,12 @@ mod scp;
 pub use action_set::ActionSet;
 pub use decide::{Conditions, Decision, resource_matches};
 pub use eval::Engine;
+
+/// Whether `arn` can be a resource of `action` by the catalog's resource types and ARN formats
+/// (an `s3:GetObject` takes an object, never a bucket ARN).
+pub fn takes_resource(action: crate::iam::catalog::ActionId, arn: &str) -> bool {
+    applicability::applicability().takes(action, arn)
+}
 pub use grant::{Grant, GrantSource, PrincipalKind, StatementRef};
 pub use scp::{
     EngineError, Organization, OrganizationError, RCP_SERVICES, load_organization, load_scps,

@@ -1181,3 +1181,25 @@ fn an_sse_kms_upload_keeps_the_data_key_permission_on_its_key() {
         f["evidence"]
     );
 }
+
+#[test]
+fn an_s3_data_event_naming_its_bucket_too_scopes_object_actions_to_the_objects() {
+    // Real S3 data events list the object and its bucket in `resources[]`. The earlier build
+    // took the bucket ARN as a resource of s3:GetObject too, so the replay found the observed
+    // "GetObject on the bucket" refused by the suggestion (scoped to bucket/*) and wrote
+    // nothing: on a generated organization, 144 of 176 suggestions were lost that way.
+    let mut get = s3_get("b", "GetObject", json!({}), 1);
+    get["resources"] = json!([
+        {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"},
+        {"accountId": ACCT, "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"}
+    ]);
+    let c = Case::new(&[get], &[app_allowed(json!("s3:*"))]);
+    let sc = c.scan(EXIT_OK);
+    let doc = policy(&sc, "app");
+    let allowed = allows(&doc);
+    assert_eq!(
+        resources_of(&allowed, "s3:GetObject"),
+        [json!("arn:aws:s3:::b/*")],
+        "{doc}"
+    );
+}
