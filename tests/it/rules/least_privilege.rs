@@ -10,7 +10,7 @@ use std::path::PathBuf;
 const LP: &str = "tests/fixtures/rules/least-privilege";
 const INVICTUS: &str = "../shared/cloudtrail-samples/invictus-ir-aws-dataset";
 
-fn policy_files(out: &Path) -> Vec<PathBuf> {
+pub(super) fn policy_files(out: &Path) -> Vec<PathBuf> {
     let mut v = Vec::new();
     let mut stack = vec![out.join("policies")];
     while let Some(d) = stack.pop() {

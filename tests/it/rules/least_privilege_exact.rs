@@ -195,6 +195,10 @@ fn snapshot(sc: &Scan) {
         text.push('\n');
     }
     crate::common::golden(&name, &text);
+    // Every suggestion and refined document of every scenario lints clean.
+    if !super::least_privilege::policy_files(root).is_empty() {
+        super::least_privilege::parliament_clean(root);
+    }
 }
 
 /// The `.txt` report of role `name`.
@@ -910,6 +914,10 @@ fn attach(role: &mut Value, names: &[&str]) {
     );
 }
 
+fn out_root(sc: &Scan) -> &std::path::Path {
+    sc.out.path()
+}
+
 fn read(p: &std::path::Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -1132,6 +1140,87 @@ fn existing_policies_are_refined_in_place_with_diff_commands_and_snippets() {
         sc.summary["refinements"],
         json!({"detach": 1, "refine": 3, "replace": 1, "skipped": 1})
     );
+    // Independent readers: cfn-lint validates every template, python-hcl2 parses every
+    // Terraform file to the same statements as after.json.
+    let written: Vec<std::path::PathBuf> = index
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "refine" || r["outcome"] == "replace")
+        .map(|r| folder(r))
+        .collect();
+    assert_eq!(written.len(), 4);
+    let lint = crate::common::require_tool("cfn-lint", "cfn-lint");
+    for dir in &written {
+        let out = std::process::Command::new(&lint)
+            .arg(dir.join("cfn.json"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cfn-lint {}: {}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let parsed = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import hcl2, json, sys\n\
+                 d = hcl2.load(open(sys.argv[1]))\n\
+                 doc = list(d['data'][0]['\"aws_iam_policy_document\"'].values())[0]\n\
+                 print(json.dumps([{k: s.get(k) for k in ('effect', 'actions', 'resources')} for s in doc['statement']]))",
+            ])
+            .arg(dir.join("policy.tf"))
+            .output()
+            .unwrap();
+        assert!(
+            parsed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&parsed.stderr)
+        );
+        let tf: Value = serde_json::from_slice(&parsed.stdout).unwrap();
+        let unquote = |v: &Value| -> Value {
+            // python-hcl2 keeps the quotes of string literals.
+            match v {
+                Value::String(s) => json!(s.trim_matches('"')),
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| json!(x.as_str().unwrap().trim_matches('"')))
+                    .collect(),
+                other => other.clone(),
+            }
+        };
+        let a = after(
+            &json!({"folder": dir.strip_prefix(out_root(&sc)).unwrap().display().to_string()}),
+        );
+        let stmts: Vec<Value> = match &a["Statement"] {
+            Value::Array(v) => v.clone(),
+            o => vec![o.clone()],
+        };
+        let list = |v: &Value| -> Value {
+            match v {
+                Value::String(s) => json!([s]),
+                other => other.clone(),
+            }
+        };
+        for (t, s) in tf.as_array().unwrap().iter().zip(&stmts) {
+            assert_eq!(unquote(&t["effect"]), s["Effect"], "{}", dir.display());
+            assert_eq!(
+                unquote(&t["actions"]),
+                list(&s["Action"]),
+                "{}",
+                dir.display()
+            );
+            assert_eq!(
+                unquote(&t["resources"]),
+                list(&s["Resource"]),
+                "{}",
+                dir.display()
+            );
+        }
+        assert_eq!(tf.as_array().unwrap().len(), stmts.len());
+    }
     // The refined documents lint clean, as the suggestions do.
     super::least_privilege::parliament_clean(out);
 }
