@@ -1147,7 +1147,7 @@ fn existing_policies_are_refined_in_place_with_diff_commands_and_snippets() {
         .unwrap()
         .iter()
         .filter(|r| r["outcome"] == "refine" || r["outcome"] == "replace")
-        .map(|r| folder(r))
+        .map(folder)
         .collect();
     assert_eq!(written.len(), 4);
     let lint = crate::common::require_tool("cfn-lint", "cfn-lint");
