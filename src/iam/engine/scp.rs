@@ -95,6 +95,22 @@ pub const RCP_SERVICES: &[&str] = &[
 ];
 
 impl Organization {
+    /// The targets from the root down to `account` itself, by the `Parents` links (stopping at
+    /// a cycle or an absurd depth: AWS allows five OU levels).
+    fn chain(&self, account: &str) -> Vec<String> {
+        let mut chain = vec![account.to_string()];
+        let mut cur = account;
+        while let Some(p) = self.parents.get(cur) {
+            if chain.iter().any(|c| c == p) || chain.len() > 16 {
+                break;
+            }
+            chain.push(p.clone());
+            cur = p;
+        }
+        chain.reverse();
+        chain
+    }
+
     /// The resource control policies that bound the resources of an account: every one
     /// attached on the way from the root to the account (RCPs only deny, so the levels
     /// simply add up). Empty for the management account (RCPs never apply to it) and for
@@ -106,17 +122,8 @@ impl Organization {
         if !self.parents.contains_key(account) && !self.rcp_targets.contains_key(account) {
             return Vec::new();
         }
-        let mut chain = vec![account.to_string()];
-        let mut cur = account;
-        while let Some(p) = self.parents.get(cur) {
-            if chain.iter().any(|c| c == p) || chain.len() > 16 {
-                break;
-            }
-            chain.push(p.clone());
-            cur = p;
-        }
         let mut out: Vec<String> = Vec::new();
-        for t in chain.iter().rev() {
+        for t in &self.chain(account) {
             for id in self.rcp_targets.get(t).into_iter().flatten() {
                 if !out.contains(id) {
                     out.push(id.clone());
@@ -136,18 +143,8 @@ impl Organization {
         if !self.parents.contains_key(account) && !self.targets.contains_key(account) {
             return None;
         }
-        let mut chain = vec![account.to_string()];
-        let mut cur = account;
-        while let Some(p) = self.parents.get(cur) {
-            if chain.iter().any(|c| c == p) || chain.len() > 16 {
-                break; // a cycle or an absurd depth (AWS allows 5 OU levels)
-            }
-            chain.push(p.clone());
-            cur = p;
-        }
-        chain.reverse();
         Some(
-            chain
+            self.chain(account)
                 .iter()
                 .map(|t| self.targets.get(t).cloned().unwrap_or_default())
                 .collect(),
