@@ -55,6 +55,12 @@ fn shard_of(key: u128) -> usize {
     (key as u64 ^ (key >> 64) as u64) as usize % SHARDS
 }
 
+/// Sorts `(day, key)` pairs in the order [`Dedup::commit_sorted`] takes them: by shard, then
+/// day and key (equal pairs end up side by side).
+pub fn sort_for_commit(keys: &mut [(i32, u128)]) {
+    keys.sort_unstable_by_key(|&(d, k)| (shard_of(k), d, k));
+}
+
 /// The 128-bit key of an event ID.
 pub fn id_key(id: &str) -> u128 {
     if let Some(v) = parse_uuid(id, false) {
@@ -137,7 +143,13 @@ impl Dedup {
     /// returns those that another object inserted first (they are that object's events; the
     /// caller counts them as duplicates). Each shard is locked once.
     pub fn commit(&self, keys: &mut [(i32, u128)]) -> Vec<(i32, u128)> {
-        keys.sort_unstable_by_key(|&(d, k)| (shard_of(k), d, k));
+        sort_for_commit(keys);
+        self.commit_sorted(keys)
+    }
+
+    /// [`Dedup::commit`] of keys already in [`sort_for_commit`] order.
+    pub fn commit_sorted(&self, keys: &[(i32, u128)]) -> Vec<(i32, u128)> {
+        debug_assert!(keys.is_sorted_by_key(|&(d, k)| (shard_of(k), d, k)));
         let mut taken = Vec::new();
         for chunk in keys.chunk_by(|a, b| shard_of(a.1) == shard_of(b.1)) {
             let mut m = self.shards[shard_of(chunk[0].1)]

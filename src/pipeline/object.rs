@@ -178,7 +178,9 @@ pub(super) fn decode_object(
             }
         };
         // Keys twice in the object: aggregate again, counting only their first occurrence.
-        q.pending.sort_unstable();
+        // Sorted in the commit's order (copies of a key stay adjacent), so the commit need not
+        // sort again.
+        crate::dedup::sort_for_commit(&mut q.pending);
         let before = q.repeated.len();
         for w in q.pending.windows(2) {
             if w[0] == w[1] {
@@ -190,8 +192,7 @@ pub(super) fn decode_object(
             usage.take();
             continue;
         }
-        let taken = sh.dedup.commit(&mut q.pending);
-        q.owned.extend(q.pending.iter().copied());
+        let taken = sh.dedup.commit_sorted(&q.pending);
         if taken.is_empty() {
             return ObjectResult::Read {
                 obj,
@@ -202,7 +203,9 @@ pub(super) fn decode_object(
                 usage: Box::new(usage.take()),
             };
         }
-        // Another object holds some of these events: count them there, not here.
+        // Another object holds some of these events: count them there, not here. The rest
+        // are this object's own now (only this rare path needs to know them).
+        q.owned.extend(q.pending.iter().copied());
         for k in &taken {
             q.owned.remove(k);
         }
@@ -297,6 +300,127 @@ fn pass_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn records(ids: &[u32]) -> Vec<u8> {
+        let recs: Vec<serde_json::Value> = ids
+            .iter()
+            .map(|i| {
+                serde_json::json!({"eventVersion": "1.09", "eventTime": "2024-06-02T10:00:00Z",
+                    "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets",
+                    "awsRegion": "us-east-1", "recipientAccountId": "111122223333",
+                    "eventID": format!("00000000-0000-4000-8000-{i:012}")})
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"Records": recs})).unwrap()
+    }
+
+    fn counted(r: &ObjectResult) -> (u64, u64) {
+        match r {
+            ObjectResult::Read { stats, .. } => (stats.events, stats.duplicates),
+            _ => panic!("not read"),
+        }
+    }
+
+    #[test]
+    fn events_another_object_committed_count_there_and_the_rest_here() {
+        let dedup = Dedup::new();
+        let detector = Detector::new(Some(&[]), &[]).unwrap();
+        let sh = Shared {
+            sel: &Selection::default(),
+            dedup: &dedup,
+            detector: &detector,
+            trusted: &Trusted::default(),
+            collect_resources: false,
+            report_implausible: false,
+            now: i64::MAX,
+        };
+        let obj = || ObjectRef {
+            location: crate::source::Location::Local("t.json".into()),
+            size: None,
+            etag: None,
+            layout: None,
+            modified: None,
+        };
+        let mut decoder = Decoder::new(Default::default());
+        let mut scratch = Scratch::default();
+        // A commits 1..=3; B (1..=5, with 5 twice) then counts 4 and 5 once each.
+        let a = decode_object(obj(), records(&[1, 2, 3]), &mut decoder, &mut scratch, &sh);
+        assert_eq!(counted(&a), (3, 0));
+        let b = decode_object(
+            obj(),
+            records(&[1, 2, 3, 4, 5, 5]),
+            &mut decoder,
+            &mut scratch,
+            &sh,
+        );
+        assert_eq!(counted(&b), (2, 4));
+        // The same object again: all duplicates; the scratch left nothing of B behind.
+        let c = decode_object(obj(), records(&[4, 5, 6]), &mut decoder, &mut scratch, &sh);
+        assert_eq!(counted(&c), (1, 2));
+        assert_eq!(dedup.len(), 6);
+    }
+
+    #[test]
+    fn racing_objects_with_shared_events_count_each_event_once() {
+        // Objects overlap by half; two threads decode them in opposite orders, so commits
+        // race with passes and the retry path (keys taken meanwhile) runs.
+        let objects: Vec<Vec<u8>> = (0..16u32)
+            .map(|o| records(&(o * 100..o * 100 + 200).collect::<Vec<_>>()))
+            .collect();
+        for _round in 0..20 {
+            let dedup = Dedup::new();
+            let detector = Detector::new(Some(&[]), &[]).unwrap();
+            let sel = Selection::default();
+            let trusted = Trusted::default();
+            let sh = Shared {
+                sel: &sel,
+                dedup: &dedup,
+                detector: &detector,
+                trusted: &trusted,
+                collect_resources: false,
+                report_implausible: false,
+                now: i64::MAX,
+            };
+            let total = std::sync::atomic::AtomicU64::new(0);
+            std::thread::scope(|s| {
+                for t in 0..2 {
+                    let (sh, objects, total) = (&sh, &objects, &total);
+                    s.spawn(move || {
+                        let mut decoder = Decoder::new(Default::default());
+                        let mut scratch = Scratch::default();
+                        let order: Vec<usize> = if t == 0 {
+                            (0..objects.len()).collect()
+                        } else {
+                            (0..objects.len()).rev().collect()
+                        };
+                        for i in order {
+                            let obj = ObjectRef {
+                                location: crate::source::Location::Local("t.json".into()),
+                                size: None,
+                                etag: None,
+                                layout: None,
+                                modified: None,
+                            };
+                            let r = decode_object(
+                                obj,
+                                objects[i].clone(),
+                                &mut decoder,
+                                &mut scratch,
+                                sh,
+                            );
+                            let (events, dups) = counted(&r);
+                            assert_eq!(events + dups, 200);
+                            total.fetch_add(events, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    });
+                }
+            });
+            // 16 objects of 200 overlapping by 100: 1,700 distinct events, each counted once
+            // although every object was read twice.
+            assert_eq!(total.into_inner(), 1_700);
+            assert_eq!(dedup.len(), 1_700);
+        }
+    }
 
     #[test]
     fn window_excludes_untimed_events_only_when_bounded() {
