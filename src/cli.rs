@@ -57,6 +57,32 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+const TRAILS_EXAMPLES: &str = "\
+Examples:
+  # The trails of the default region, and of two more
+  trailguard trails --region us-east-1 --region eu-west-1
+
+  # As JSON, with a named profile
+  trailguard trails --profile audit --json";
+
+/// `trailguard trails`.
+#[derive(Debug, Args)]
+pub struct TrailsArgs {
+    /// A region to ask (repeatable; default: the profile's or environment's, else us-east-1).
+    /// Multi-region trails homed elsewhere are seen from every region.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// AWS named profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// A CloudTrail-compatible endpoint (`AWS_ENDPOINT_URL_CLOUDTRAIL` also works).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Print as JSON (an array, one object per trail).
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -68,6 +94,11 @@ pub enum Command {
     /// fresh permissions.parquet, policies/ and findings over the merged usage.
     #[command(after_help = RECOMMEND_EXAMPLES, mut_arg("state", |a| a.required(true)))]
     Recommend(Box<ScanArgs>),
+    /// List the trails the caller can see: where each delivers, whether it is logging and
+    /// validating, and which management and data events it records (read-only calls:
+    /// DescribeTrails, GetTrailStatus, GetEventSelectors).
+    #[command(after_help = TRAILS_EXAMPLES)]
+    Trails(TrailsArgs),
     /// List the detection rules with what they find, why it matters and how to fix it.
     Rules {
         /// Print as JSON.
@@ -382,6 +413,27 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 print!("{}", summary.human());
             }
             Ok(summary.exit_code)
+        }
+        Command::Trails(a) => {
+            let opts = crate::source::s3::S3Options {
+                endpoint_url: a.endpoint_url.clone(),
+                profile: a.profile.clone(),
+                max_attempts: 3,
+                ..Default::default()
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            let trails = rt
+                .block_on(crate::source::trail_report::report(&opts, &a.regions))
+                .context("listing trails")?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&trails)?);
+            } else {
+                print!("{}", crate::source::trail_report::human(&trails));
+            }
+            Ok(EXIT_OK)
         }
         Command::Rules { json } => {
             let rules = all_rules();

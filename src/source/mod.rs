@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod layout;
 pub mod local;
 pub mod s3;
+pub mod trail_report;
 pub mod trails;
 
 use crate::error::SourceError;

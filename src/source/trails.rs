@@ -47,7 +47,7 @@ impl TrailLocation {
 
 /// Normalises a trail's `S3KeyPrefix` to the folder form used by [`TrailLocation::prefix`]:
 /// no leading slash, exactly one trailing slash, empty when there is no prefix.
-fn folder_prefix(p: Option<&str>) -> String {
+pub(super) fn folder_prefix(p: Option<&str>) -> String {
     let p = p.unwrap_or("").trim_matches('/');
     if p.is_empty() {
         String::new()
@@ -60,7 +60,7 @@ fn folder_prefix(p: Option<&str>) -> String {
 /// (`AccessDeniedException: User ... is not authorized ...`), or for transport failures the
 /// chain of causes (`dispatch failure: io error: ...: Connection refused (os error 111)`),
 /// without the SDK's debug dump of the raw response.
-fn describe<E, R>(e: &SdkError<E, R>) -> String
+pub(super) fn describe<E, R>(e: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -83,7 +83,7 @@ where
     msg
 }
 
-fn cloudtrail_err<E, R>(op: &str, e: SdkError<E, R>) -> SourceError
+pub(super) fn cloudtrail_err<E, R>(op: &str, e: SdkError<E, R>) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -98,7 +98,7 @@ where
 /// Builds a CloudTrail client the way [`super::s3::S3::connect`] builds the S3 one: the SDK's
 /// default credential chain, then the profile, region and endpoint of `opts`.
 /// `AWS_ENDPOINT_URL_CLOUDTRAIL` is honoured by the SDK when `opts.endpoint_url` is unset.
-async fn connect(opts: &S3Options) -> Client {
+pub(super) async fn connect(opts: &S3Options) -> Client {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(
         aws_config::retry::RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)),
     );

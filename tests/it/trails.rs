@@ -210,3 +210,163 @@ fn discovers_trail_locations() {
         start.elapsed()
     );
 }
+
+/// `trailguard trails` (the binary, credentials in its own environment) against moto: every
+/// trail once with its home region, logging and validation state, KMS key, the coverage of
+/// basic and advanced selectors, and the warnings a reviewer needs; a dead endpoint is a
+/// one-line error naming the call.
+#[test]
+fn the_trails_command_reports_status_selectors_and_warnings() {
+    let moto = Moto::start();
+    moto.aws(&["s3api", "create-bucket", "--bucket", "org-logs"]);
+    moto.aws(&[
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "audit",
+        "--s3-bucket-name",
+        "org-logs",
+        "--s3-key-prefix",
+        "sec",
+        "--is-multi-region-trail",
+        "--enable-log-file-validation",
+        "--kms-key-id",
+        "arn:aws:kms:us-east-1:123456789012:key/k1",
+    ]);
+    moto.aws(&["cloudtrail", "start-logging", "--name", "audit"]);
+    moto.aws(&[
+        "cloudtrail", "put-event-selectors", "--trail-name", "audit", "--event-selectors",
+        r#"[{"ReadWriteType":"All","IncludeManagementEvents":true,"ExcludeManagementEventSources":["kms.amazonaws.com"],"DataResources":[{"Type":"AWS::S3::Object","Values":["arn:aws:s3"]}]}]"#,
+    ]);
+    moto.aws(&[
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "writes",
+        "--s3-bucket-name",
+        "org-logs",
+    ]);
+    moto.aws(&[
+        "cloudtrail", "put-event-selectors", "--trail-name", "writes", "--advanced-event-selectors",
+        r#"[{"Name":"m","FieldSelectors":[{"Field":"eventCategory","Equals":["Management"]},{"Field":"readOnly","Equals":["false"]}]},{"Name":"d","FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"resources.type","Equals":["AWS::Lambda::Function"]}]}]"#,
+    ]);
+    // Homed in eu-west-1, multi-region: seen from both regions, reported once.
+    moto.aws(&[
+        "--region",
+        "eu-west-1",
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "eu-audit",
+        "--s3-bucket-name",
+        "org-logs",
+        "--is-multi-region-trail",
+    ]);
+    let run = |args: &[&str]| {
+        crate::common::TrailguardCmd::new()
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(args)
+            .run()
+    };
+    let endpoint = moto.endpoint();
+    let r = run(&[
+        "trails",
+        "--endpoint-url",
+        &endpoint,
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+        "--json",
+    ]);
+    assert_eq!(r.code(), 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["audit", "eu-audit", "writes"], "{}", r.stdout);
+    let get = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    let audit = get("audit");
+    assert_eq!(audit["source"], "s3://org-logs/sec/AWSLogs/");
+    assert_eq!(
+        audit["kms_key"],
+        "arn:aws:kms:us-east-1:123456789012:key/k1"
+    );
+    assert_eq!(audit["log_file_validation"], true);
+    assert_eq!(audit["logging"], true);
+    assert_eq!(audit["coverage"]["management"], "all");
+    assert_eq!(audit["coverage"]["selectors"], "basic");
+    assert_eq!(
+        audit["coverage"]["excluded_management_sources"],
+        serde_json::json!(["kms.amazonaws.com"])
+    );
+    assert_eq!(
+        audit["coverage"]["data_events"],
+        serde_json::json!({"AWS::S3::Object": ["all"]})
+    );
+    let writes = get("writes");
+    assert_eq!(writes["logging"], false);
+    assert_eq!(writes["coverage"]["selectors"], "advanced");
+    assert_eq!(writes["coverage"]["management"], "write-only");
+    assert_eq!(
+        writes["coverage"]["data_events"],
+        serde_json::json!({"AWS::Lambda::Function": ["all"]})
+    );
+    let w = writes["warnings"].to_string();
+    for want in [
+        "not logging",
+        "validation is off",
+        "single-region",
+        "write-only management events only",
+    ] {
+        assert!(w.contains(want), "{want}: {w}");
+    }
+    let eu = get("eu-audit");
+    assert_eq!(eu["home_region"], "eu-west-1");
+    assert_eq!(eu["coverage"]["selectors"], "none");
+    assert_eq!(eu["coverage"]["management"], "all");
+    // The text form leads with each trail and its warnings.
+    let r = run(&[
+        "trails",
+        "--endpoint-url",
+        &endpoint,
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(r.code(), 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("writes (arn:aws:cloudtrail:us-east-1:"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("  ! not logging"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("delivers to s3://org-logs/sec/AWSLogs/"),
+        "{}",
+        r.stdout
+    );
+    // Nothing listening: one line naming the call, no SDK dump.
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let r = run(&["trails", "--endpoint-url", &dead]);
+    assert_ne!(r.code(), 0);
+    assert!(
+        r.stderr.contains("CloudTrail DescribeTrails failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.len() < 2_000, "{}", r.stderr);
+}
