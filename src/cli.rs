@@ -112,8 +112,13 @@ pub enum Command {
 pub struct ScanArgs {
     /// Local files or folders (walked recursively) and s3://bucket/prefix URLs. May be left
     /// out when --iam-details or --credential-report is given (only their rules run).
-    #[arg(required_unless_present_any = ["iam_details", "credential_report"], value_name = "SOURCE")]
+    #[arg(required_unless_present_any = ["iam_details", "credential_report", "trail"], value_name = "SOURCE")]
     pub sources: Vec<String>,
+    /// A trail to scan, by name or ARN, or `all` (repeatable): found with DescribeTrails in
+    /// the --region, read from its bucket and prefix; its event selectors say which data events
+    /// it records (written to summary.json `trails`, and deciding what is unobservable).
+    #[arg(long, value_name = "NAME|ARN|all")]
+    pub trail: Vec<String>,
     /// Output folder (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
@@ -273,12 +278,73 @@ fn validate_accounts(a: &[String]) -> anyhow::Result<()> {
 
 impl ScanArgs {
     /// Turns the arguments into a scan configuration.
+    /// The trails `--trail` names, with their status and selectors ([`trail_report::report`]).
+    /// A name that matches no trail is an error naming it and the trails there are.
+    fn resolve_trails(&self) -> anyhow::Result<Vec<crate::source::trail_report::TrailReport>> {
+        let opts = S3Options {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            path_style: self.path_style,
+            max_attempts: self.s3_max_attempts.max(1),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let all = rt
+            .block_on(crate::source::trail_report::report(&opts, &[]))
+            .context("--trail: listing trails")?;
+        let mut out: Vec<crate::source::trail_report::TrailReport> = Vec::new();
+        for want in &self.trail {
+            let hits: Vec<_> = all
+                .iter()
+                .filter(|t| want == "all" || t.name == *want || t.arn.as_deref() == Some(want))
+                .cloned()
+                .collect();
+            if hits.is_empty() {
+                let names: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
+                bail!(
+                    "--trail {}: no such trail here (trails: {})",
+                    crate::text::escape(want),
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        crate::text::escape(&names.join(", ")).into_owned()
+                    }
+                );
+            }
+            for h in hits {
+                if !out.iter().any(|o| o.arn == h.arn && o.name == h.name) {
+                    out.push(h);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub fn to_config(&self) -> anyhow::Result<ScanConfig> {
-        let sources = self
+        let mut sources = self
             .sources
             .iter()
             .map(|s| SourceSpec::parse(s).map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let trails = if self.trail.is_empty() {
+            Vec::new()
+        } else {
+            self.resolve_trails()?
+        };
+        for t in &trails {
+            if let (Some(bucket), false) = (&t.bucket, t.bucket.as_deref() == Some("")) {
+                let spec = SourceSpec::S3 {
+                    bucket: bucket.clone(),
+                    prefix: format!("{}AWSLogs/", t.prefix),
+                };
+                if !sources.contains(&spec) {
+                    sources.push(spec);
+                }
+            }
+        }
         let since = self
             .since
             .as_deref()
@@ -324,6 +390,7 @@ impl ScanArgs {
         });
         Ok(ScanConfig {
             sources,
+            trails,
             selection: Selection {
                 since,
                 until,

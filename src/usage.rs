@@ -447,6 +447,11 @@ pub struct Usage {
     pub data_sources: std::collections::BTreeSet<(String, String)>,
     /// The latest data event of each of `data_sources` (absent when no such event had a time).
     pub data_source_last: BTreeMap<(String, String), i64>,
+    /// `(account, eventSource)` whose data events the scanned trails' selectors record for
+    /// every resource (`scan --trail`; account `*` for an organization trail): their data-event
+    /// actions are observable there even when no such event was read. Set for the run, never
+    /// kept in the state.
+    pub recorded: std::collections::BTreeSet<(String, String)>,
     /// Resources touched, by `(principal, eventSource, eventName)`.
     pub resources: BTreeMap<(String, String, String), Resources>,
     /// Accounts whose events were read, with their first and last event.

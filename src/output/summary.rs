@@ -136,6 +136,9 @@ pub struct RunSummary {
     /// Principals whose suggestion passed the replay (each observed call still allowed, no
     /// sampled request allowed that today's grant refuses).
     pub suggestions_verified: u64,
+    /// The trails `--trail` named: location, status and what their selectors record.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trails: Vec<crate::source::trail_report::TrailReport>,
     /// Existing policies considered for refinement (`policies/refinements.json`), by outcome:
     /// `refine`, `replace`, `detach`, `unchanged`, `skipped`, `failed`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]

@@ -29,6 +29,8 @@ use std::time::Instant;
 pub struct ScanConfig {
     /// Where to read.
     pub sources: Vec<SourceSpec>,
+    /// The trails `--trail` named (their locations are among `sources`).
+    pub trails: Vec<crate::source::trail_report::TrailReport>,
     /// Window and filters.
     pub selection: Selection,
     /// Reading options.
@@ -81,6 +83,29 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     sum.events_per_second = sum.events as f64 / secs.max(1e-9);
     sum.uncompressed_mb_per_second = sum.uncompressed_bytes as f64 / 1e6 / secs.max(1e-9);
     sum.peak_rss_bytes = peak_rss_bytes();
+
+    // The trails' selectors: data events they record for every resource are observable.
+    for t in &cfg.trails {
+        // An organization trail records every account; an account trail its own.
+        let account = if t.organization {
+            Some("*".to_string())
+        } else {
+            t.arn
+                .as_deref()
+                .and_then(crate::iam::arn::Arn::parse)
+                .map(|a| a.account.to_string())
+        };
+        if let (Some(c), Some(account)) = (&t.coverage, account) {
+            for (ty, what) in &c.data_events {
+                if what.iter().any(|w| w == "all")
+                    && let Some(src) = crate::recommend::data_event_type_source(ty)
+                {
+                    usage.recorded.insert((account.clone(), src.to_string()));
+                }
+            }
+        }
+    }
+    sum.trails = cfg.trails.clone();
 
     // Judge.
     let judged = judge::run(

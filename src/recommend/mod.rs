@@ -28,7 +28,7 @@ mod suggest;
 mod tests;
 mod verify;
 
-pub use observable::{data_event_source, unobservable_reason};
+pub use observable::{data_event_source, data_event_type_source, unobservable_reason};
 pub use suggest::MANAGED_POLICY_LIMIT;
 
 use crate::finding::Partial;

@@ -52,6 +52,30 @@ pub fn data_event_source(service: &str, name: &str) -> Option<&'static str> {
     data_event_actions().get(&id).copied()
 }
 
+/// Whether the data events of `src` can be seen in `account`: some were read there, or the
+/// scanned trails' selectors record them all ([`Usage::recorded`]).
+pub fn observed_source(usage: &Usage, account: &str, src: &str) -> bool {
+    let src = src.to_string();
+    usage.recorded.contains(&("*".to_string(), src.clone()))
+        || usage.recorded.contains(&(account.to_string(), src.clone()))
+        || usage.data_sources.contains(&(account.to_string(), src))
+}
+
+/// The event source of a CloudTrail data-event resource type (`AWS::S3::Object` ->
+/// `s3.amazonaws.com`), from `data_events.tsv`.
+pub fn data_event_type_source(resource_type: &str) -> Option<&'static str> {
+    DATA_EVENTS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .find_map(|l| {
+            let mut f = l.split('\t');
+            (f.next() == Some(resource_type))
+                .then(|| f.next())
+                .flatten()
+        })
+}
+
 /// Why an action cannot be seen in CloudTrail in `account`, if it cannot.
 pub fn unobservable_reason(id: ActionId, account: &str, usage: &Usage) -> Option<&'static str> {
     let a = catalog().get(id);
@@ -59,8 +83,6 @@ pub fn unobservable_reason(id: ActionId, account: &str, usage: &Usage) -> Option
         return Some("permission-only action (no API call of that name is logged)");
     }
     let src = data_event_source(a.service, a.name)?;
-    (!usage
-        .data_sources
-        .contains(&(account.to_string(), src.to_string())))
-    .then_some("data event, and the trail delivered no data events for this service")
+    (!observed_source(usage, account, src))
+        .then_some("data event, and the trail delivered no data events for this service")
 }

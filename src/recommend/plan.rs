@@ -155,11 +155,8 @@ pub(super) fn plan_principal(
         .filter(|(id, _)| {
             let a = c.get(*id);
             used_services.contains(a.service)
-                && super::observable::data_event_source(a.service, a.name).is_some_and(|src| {
-                    !usage
-                        .data_sources
-                        .contains(&(g.account.clone(), src.to_string()))
-                })
+                && super::observable::data_event_source(a.service, a.name)
+                    .is_some_and(|src| !super::observable::observed_source(usage, &g.account, src))
         })
         .map(|(id, _)| *id)
         .collect();

@@ -370,3 +370,130 @@ fn the_trails_command_reports_status_selectors_and_warnings() {
     );
     assert!(r.stderr.len() < 2_000, "{}", r.stderr);
 }
+
+/// `scan --trail`: the trail's bucket and prefix are read (moto's S3), and its selectors decide
+/// what is unobservable. With S3 data events recorded for every bucket and none seen, an unseen
+/// `s3:PutObject` is unused; scanning the same prefix without `--trail` it is kept as
+/// unobservable. An unknown trail is an error naming the trails there are.
+#[test]
+fn scan_by_trail_reads_its_location_and_uses_its_selectors() {
+    use std::io::Write;
+    let moto = Moto::start();
+    let acct = "123456789012";
+    moto.aws(&["s3api", "create-bucket", "--bucket", "audit-logs"]);
+    moto.aws(&[
+        "cloudtrail",
+        "create-trail",
+        "--name",
+        "audit",
+        "--s3-bucket-name",
+        "audit-logs",
+        "--s3-key-prefix",
+        "sec",
+        "--is-multi-region-trail",
+    ]);
+    moto.aws(&[
+        "cloudtrail", "put-event-selectors", "--trail-name", "audit", "--event-selectors",
+        r#"[{"ReadWriteType":"All","IncludeManagementEvents":true,"DataResources":[{"Type":"AWS::S3::Object","Values":["arn:aws:s3"]}]}]"#,
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let ev = serde_json::json!({"Records": [{
+        "eventVersion": "1.09", "eventTime": "2024-06-02T09:55:00Z",
+        "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets", "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.7", "userAgent": "aws-cli",
+        "userIdentity": {"type": "AssumedRole", "principalId": "AROAAPP:s",
+            "arn": format!("arn:aws:sts::{acct}:assumed-role/app/s"), "accountId": acct,
+            "accessKeyId": "ASIAAPP0000000000001",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": "AROAAPP",
+                "arn": format!("arn:aws:iam::{acct}:role/app"), "accountId": acct, "userName": "app"}}},
+        "eventID": "00000000-0000-4000-8000-000000000001", "eventType": "AwsApiCall",
+        "managementEvent": true, "eventCategory": "Management", "recipientAccountId": acct}]});
+    let key = format!(
+        "sec/AWSLogs/{acct}/CloudTrail/us-east-1/2024/06/02/{acct}_CloudTrail_us-east-1_20240602T1000Z_abc.json.gz"
+    );
+    let local = dir.path().join("log.json.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&local).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&serde_json::to_vec(&ev).unwrap()).unwrap();
+    gz.finish().unwrap();
+    moto.aws(&[
+        "s3",
+        "cp",
+        &local.display().to_string(),
+        &format!("s3://audit-logs/{key}"),
+    ]);
+    let details = dir.path().join("details.json");
+    std::fs::write(&details, serde_json::to_vec(&serde_json::json!({"UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{"Path": "/", "RoleName": "app", "RoleId": "AROAAPP",
+            "Arn": format!("arn:aws:iam::{acct}:role/app"), "CreateDate": "2022-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+            "InstanceProfileList": [], "AttachedManagedPolicies": [], "Tags": [], "RoleLastUsed": {},
+            "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:PutObject"], "Resource": "*"}]}}]}]})).unwrap()).unwrap();
+    let endpoint = moto.endpoint();
+    let scan = |source: &[&str], out: &std::path::Path| {
+        crate::common::TrailguardCmd::new()
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args([
+                "scan",
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+                "--quiet",
+            ])
+            .args(source)
+            .args([
+                "--iam-details",
+                &details.display().to_string(),
+                "--out",
+                &out.display().to_string(),
+            ])
+            .run()
+    };
+    let put_row = |out: &std::path::Path| {
+        let t = crate::common::parquet(&out.join("permissions.parquet"));
+        crate::common::duckdb(&format!(
+            "select observable, used, suggested from {t} where action = 's3:PutObject'"
+        ))
+    };
+    let plain = dir.path().join("plain");
+    let r = scan(&["s3://audit-logs/sec/AWSLogs/"], &plain);
+    assert_eq!(r.code(), 0, "{}", r.stderr);
+    assert_eq!(crate::common::read_summary(&plain)["events"], 1);
+    let row = put_row(&plain);
+    assert_eq!(row[0]["observable"], false, "{row:?}");
+    assert_eq!(row[0]["suggested"], "kept-unobservable", "{row:?}");
+
+    let by_trail = dir.path().join("trail");
+    let r = scan(&["--trail", "audit"], &by_trail);
+    assert_eq!(r.code(), 0, "{}", r.stderr);
+    let s = crate::common::read_summary(&by_trail);
+    assert_eq!(s["events"], 1, "{s:#}");
+    assert_eq!(
+        s["sources"],
+        serde_json::json!(["s3://audit-logs/sec/AWSLogs/"])
+    );
+    assert_eq!(s["trails"][0]["name"], "audit");
+    assert_eq!(
+        s["trails"][0]["coverage"]["data_events"],
+        serde_json::json!({"AWS::S3::Object": ["all"]})
+    );
+    let row = put_row(&by_trail);
+    assert_eq!(row[0]["observable"], true, "{row:?}");
+    assert_eq!(row[0]["used"], false);
+    assert!(row[0]["suggested"].is_null(), "{row:?}");
+
+    let r = scan(&["--trail", "nope"], &dir.path().join("none"));
+    assert_ne!(r.code(), 0);
+    assert!(
+        r.stderr
+            .contains("--trail nope: no such trail here (trails: audit)"),
+        "{}",
+        r.stderr
+    );
+}
