@@ -556,15 +556,49 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("error: {}", crate::text::escape(&format!("{e:#}")));
+            eprintln!("error: {}", crate::text::escape(&error_line(&e)));
             ExitCode::from(EXIT_ERROR as u8)
         }
     }
 }
 
+/// An error and its causes on one line, `outer: cause: cause`, each cause once: a typed error
+/// that already writes its source into its own message (`FILE: cannot read: No such file`) is
+/// not followed by that source again.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_line_names_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let e = anyhow::Error::new(crate::iam::details::DetailsError::Io {
+            file: "d.json".into(),
+            source: io,
+        })
+        .context("--iam-details");
+        assert_eq!(
+            error_line(&e),
+            "--iam-details: d.json: cannot read: No such file or directory"
+        );
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_line(&e), "outer: inner");
+    }
 
     #[test]
     fn sizes() {
