@@ -16,6 +16,7 @@
 
 pub mod activity;
 pub mod cli;
+pub mod coverage;
 pub mod decode;
 pub mod dedup;
 pub mod detect;

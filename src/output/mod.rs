@@ -1,4 +1,4 @@
-//! Outputs: `activity.parquet`, `findings.*`, `permissions.parquet`, `policies/`, `summary.json`, and the human summary on stdout. Files are
+//! Outputs: `activity.parquet`, `coverage.parquet`, `findings.*`, `permissions.parquet`, `policies/`, `summary.json`, and the human summary on stdout. Files are
 //! written to a temporary name in the output folder and renamed into place when complete, so a
 //! reader never sees half a file.
 //!
@@ -7,6 +7,7 @@
 //! symlink at the final name rather than following it.
 
 pub mod activity_parquet;
+pub mod coverage;
 pub mod findings;
 pub mod permissions;
 pub mod policies;

@@ -38,6 +38,7 @@ pub(super) struct Ingested {
     pub usage: Usage,
     pub findings: Findings,
     pub dedup: Dedup,
+    pub coverage: crate::coverage::Coverage,
 }
 
 /// Reads every source, writes `activity.parquet`, and returns what the judging steps need.
@@ -96,6 +97,7 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     };
     let mut activity = Activity::default();
     let mut usage = Usage::default();
+    let mut delivered = crate::coverage::Coverage::default();
     let mut write_err: Option<anyhow::Error> = None;
 
     std::thread::scope(|s| {
@@ -171,6 +173,7 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                 &mut activity,
                 &mut findings,
                 &mut usage,
+                &mut delivered,
                 state.as_deref_mut(),
             );
             let horizon = {
@@ -230,5 +233,6 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         usage,
         findings,
         dedup,
+        coverage: delivered,
     })
 }

@@ -18,6 +18,7 @@ pub(super) fn tally(
     activity: &mut Activity,
     findings: &mut Findings,
     usage: &mut Usage,
+    coverage: &mut crate::coverage::Coverage,
     state: Option<&mut crate::state::State>,
 ) {
     match outcome {
@@ -31,6 +32,13 @@ pub(super) fn tally(
         } => {
             findings.merge(parts);
             usage.merge(*used);
+            coverage.add(
+                &obj,
+                stats.records,
+                stats.events,
+                stats.duplicates,
+                decoded.compressed_bytes,
+            );
             sum.objects_read += 1;
             sum.compressed_bytes += decoded.compressed_bytes;
             sum.uncompressed_bytes += decoded.uncompressed_bytes;

@@ -228,6 +228,34 @@ fn golden_stdout_summary_and_activity_of_the_good_fixtures() {
 }
 
 #[test]
+fn coverage_parquet_adds_up_to_the_summary_per_account_region_and_hour() {
+    let g = good();
+    let sm = &g.scan.summary;
+    let t = parquet(&g.scan.out.path().join("coverage.parquet"));
+    let totals = duckdb(&format!(
+        "select sum(objects) as objects, sum(records) as records, sum(events) as events, \
+         sum(duplicates) as duplicates, count(*) as cells from {t}"
+    ));
+    assert_eq!(totals[0]["objects"].as_u64(), Some(num(sm, "objects_read")));
+    assert_eq!(totals[0]["records"].as_u64(), Some(num(sm, "records_read")));
+    assert_eq!(totals[0]["events"].as_u64(), Some(num(sm, "events")));
+    assert_eq!(
+        totals[0]["duplicates"].as_u64(),
+        Some(num(sm, "duplicates"))
+    );
+    // Objects in the CloudTrail layout land in their account, region and delivery hour.
+    let cells = duckdb(&format!(
+        "select account, region, strftime(hour, '%Y-%m-%dT%H') as hour, objects from {t} \
+         where account <> 'unknown' order by 1, 2, 3"
+    ));
+    assert!(!cells.is_empty());
+    for c in &cells {
+        assert_eq!(c["account"].as_str().unwrap().len(), 12, "{c:?}");
+        assert!(c["hour"].is_string(), "{c:?}");
+    }
+}
+
+#[test]
 fn stdout_masking_keeps_everything_but_the_timings() {
     let line = "trailguard scan: 2 objects read, 0 skipped, 0 failed (0.0 MB compressed, 0.1 MB JSON) in 0.01s\n  events: 9 counted (9 records, 0 duplicates, 0 outside window, 0 filtered) at 5228 events/s, 4 MB/s\n";
     assert_eq!(

@@ -1,0 +1,95 @@
+//! What a run covered: objects, records and events delivered per account, region and hour of
+//! delivery (`coverage.parquet`), so that a reader sees at a glance which parts of the estate
+//! the run saw, and where deliveries stop.
+//!
+//! The hour is the object's delivery time as its name states it (`..._20240602T1005Z_...`),
+//! else its day folder, else its modification time; the account and region are the key's
+//! (`AWSLogs/[o-org/]<account>/CloudTrail/<region>/`), `unknown` outside that layout.
+
+use std::collections::BTreeMap;
+
+use crate::source::ObjectRef;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// One `(account, region, hour)` cell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Objects read.
+    pub objects: u64,
+    /// Records read in them.
+    pub records: u64,
+    /// Events counted (records less duplicates, filtered and set-aside ones).
+    pub events: u64,
+    /// Duplicates.
+    pub duplicates: u64,
+    /// Compressed bytes.
+    pub bytes: u64,
+}
+
+/// The cells of a run, by `(account, region, hour start in epoch ms)` (`None`: no time known).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// The cells.
+    pub cells: BTreeMap<(String, String, Option<i64>), Cell>,
+}
+
+impl Coverage {
+    /// Adds one object that was read.
+    pub fn add(&mut self, obj: &ObjectRef, records: u64, events: u64, duplicates: u64, bytes: u64) {
+        let layout = obj.layout.as_ref();
+        let account = layout
+            .and_then(|l| l.account.clone())
+            .unwrap_or_else(|| "unknown".into());
+        let region = layout
+            .and_then(|l| l.region.clone())
+            .unwrap_or_else(|| "unknown".into());
+        let hour = crate::source::layout::name_time(&obj.display_name())
+            .or_else(|| obj.day().map(|d| i64::from(d) * crate::time::DAY_MS))
+            .or(obj.modified)
+            .map(|t| t.div_euclid(HOUR_MS) * HOUR_MS);
+        let c = self.cells.entry((account, region, hour)).or_default();
+        c.objects += 1;
+        c.records += records;
+        c.events += events;
+        c.duplicates += duplicates;
+        c.bytes += bytes;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_land_in_their_delivery_hour() {
+        let obj = |key: &str| ObjectRef {
+            layout: crate::source::layout::parse(key),
+            location: crate::source::Location::Local(key.into()),
+            size: None,
+            etag: None,
+            modified: None,
+        };
+        let mut c = Coverage::default();
+        let k1 = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/06/02/111122223333_CloudTrail_us-east-1_20240602T1005Z_a.json.gz";
+        let k2 = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/06/02/111122223333_CloudTrail_us-east-1_20240602T1055Z_b.json.gz";
+        c.add(&obj(k1), 10, 9, 1, 100);
+        c.add(&obj(k2), 5, 5, 0, 50);
+        c.add(&obj("loose.json"), 1, 1, 0, 10);
+        let hour = 1_717_322_400_000; // 2024-06-02T10:00:00Z
+        assert_eq!(
+            c.cells[&("111122223333".into(), "us-east-1".into(), Some(hour))],
+            Cell {
+                objects: 2,
+                records: 15,
+                events: 14,
+                duplicates: 1,
+                bytes: 150
+            }
+        );
+        assert!(
+            c.cells
+                .contains_key(&("unknown".into(), "unknown".into(), None))
+        );
+    }
+}

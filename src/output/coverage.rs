@@ -1,0 +1,74 @@
+//! `coverage.parquet`: objects, records and events per account, region and delivery hour
+//! ([`crate::coverage`]). The schema is documented in the README.
+
+use crate::coverage::Coverage;
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The Arrow schema.
+pub fn schema() -> SchemaRef {
+    let ts = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+    Arc::new(Schema::new(vec![
+        Field::new("account", DataType::Utf8, false),
+        Field::new("region", DataType::Utf8, false),
+        Field::new("hour", ts, true),
+        Field::new("objects", DataType::Int64, false),
+        Field::new("records", DataType::Int64, false),
+        Field::new("events", DataType::Int64, false),
+        Field::new("duplicates", DataType::Int64, false),
+        Field::new("compressed_bytes", DataType::Int64, false),
+    ]))
+}
+
+/// Writes the cells (atomically: a temporary file renamed into place).
+pub fn write(path: &Path, c: &Coverage) -> anyhow::Result<()> {
+    let (file, tmp) = super::create_temp(path)?;
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        file,
+        schema(),
+        Some(super::activity_parquet::properties()),
+    )?;
+    let cells: Vec<_> = c.cells.iter().collect();
+    for chunk in cells.chunks(64 * 1024) {
+        let n = |f: fn(&crate::coverage::Cell) -> u64| -> ArrayRef {
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|(_, c)| Some(f(c) as i64))
+                    .collect::<Int64Array>(),
+            )
+        };
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|(k, _)| Some(k.0.as_str()))
+                    .collect::<StringArray>(),
+            ),
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|(k, _)| Some(k.1.as_str()))
+                    .collect::<StringArray>(),
+            ),
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|(k, _)| k.2)
+                    .collect::<TimestampMillisecondArray>()
+                    .with_timezone("UTC"),
+            ),
+            n(|c| c.objects),
+            n(|c| c.records),
+            n(|c| c.events),
+            n(|c| c.duplicates),
+            n(|c| c.bytes),
+        ];
+        w.write(&RecordBatch::try_new(schema(), cols)?)?;
+    }
+    w.into_inner()?.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
