@@ -119,6 +119,11 @@ pub struct ScanArgs {
     /// it records (written to summary.json `trails`, and deciding what is unobservable).
     #[arg(long, value_name = "NAME|ARN|all")]
     pub trail: Vec<String>,
+    /// `logging-gap`: report an account and region silent for at least this many of the hours
+    /// in which it usually delivers.
+    #[arg(long, value_name = "HOURS", default_value_t = crate::detect::logging_gap::DEFAULT_GAP_HOURS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub gap_hours: u32,
     /// Output folder (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
@@ -390,6 +395,7 @@ impl ScanArgs {
         });
         Ok(ScanConfig {
             sources,
+            gap_hours: self.gap_hours,
             trails,
             selection: Selection {
                 since,

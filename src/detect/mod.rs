@@ -16,6 +16,7 @@ pub mod cross_account_trust;
 pub(crate) mod iam_grants;
 pub mod implausible_event_time;
 pub mod inline_policy_only;
+pub mod logging_gap;
 pub mod long_term_key_without_mfa;
 pub mod posture;
 pub mod public_resource_policy;
@@ -129,6 +130,7 @@ pub fn all_rules() -> Vec<Rule> {
         Rule::posture(&cross_account_trust::INFO, cross_account_trust::check),
         Rule::computed(&unused_permissions::INFO),
         Rule::computed(&implausible_event_time::INFO),
+        Rule::computed(&logging_gap::INFO),
     ]
 }
 

@@ -29,6 +29,8 @@ use std::time::Instant;
 pub struct ScanConfig {
     /// Where to read.
     pub sources: Vec<SourceSpec>,
+    /// `--gap-hours`: usual hours a stream must be silent for a `logging-gap` finding.
+    pub gap_hours: u32,
     /// The trails `--trail` named (their locations are among `sources`).
     pub trails: Vec<crate::source::trail_report::TrailReport>,
     /// Window and filters.
@@ -75,10 +77,15 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let ingest::Ingested {
         mut sum,
         mut usage,
-        findings,
+        mut findings,
         dedup,
         coverage,
     } = ingest::run(cfg, state.as_mut())?;
+    if cfg.rules_run.contains(&crate::detect::logging_gap::INFO.id) {
+        for p in crate::detect::logging_gap::find(&coverage, cfg.gap_hours, &findings) {
+            findings.push(p);
+        }
+    }
     let cpath = cfg.out_dir.join("coverage.parquet");
     crate::output::coverage::write(&cpath, &coverage)
         .with_context(|| format!("writing {}", cpath.display()))?;

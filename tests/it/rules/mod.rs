@@ -13,6 +13,7 @@ mod event_rules;
 mod inline_policy_only;
 mod least_privilege;
 mod least_privilege_exact;
+mod logging_gap;
 mod posture;
 mod public_resource_policy;
 mod unattached_policy;
