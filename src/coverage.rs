@@ -28,13 +28,31 @@ pub struct Cell {
 }
 
 /// The cells of a run, by `(account, region, hour start in epoch ms)` (`None`: no time known).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coverage {
     /// The cells.
     pub cells: BTreeMap<(String, String, Option<i64>), Cell>,
+    /// The latest plausible delivery (the run's start plus the clock skew, epoch ms): a name
+    /// that states a later one was not written by CloudTrail, and its object goes to the
+    /// cell without a time.
+    latest: i64,
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Coverage::new(i64::MAX)
+    }
 }
 
 impl Coverage {
+    /// Empty, for a run that started at `now` (epoch ms).
+    pub fn new(now: i64) -> Self {
+        Coverage {
+            cells: BTreeMap::new(),
+            latest: now.saturating_add(crate::pipeline::MAX_SKEW_MS),
+        }
+    }
+
     /// Adds one object that was read.
     pub fn add(&mut self, obj: &ObjectRef, records: u64, events: u64, duplicates: u64, bytes: u64) {
         let layout = obj.layout.as_ref();
@@ -47,6 +65,7 @@ impl Coverage {
         let hour = crate::source::layout::name_time(&obj.display_name())
             .or_else(|| obj.day().map(|d| i64::from(d) * crate::time::DAY_MS))
             .or(obj.modified)
+            .filter(|t| *t <= self.latest)
             .map(|t| t.div_euclid(HOUR_MS) * HOUR_MS);
         let c = self.cells.entry((account, region, hour)).or_default();
         c.objects += 1;
@@ -90,6 +109,15 @@ mod tests {
         assert!(
             c.cells
                 .contains_key(&("unknown".into(), "unknown".into(), None))
+        );
+        // A name claiming a delivery after the run started has no time.
+        let mut c = Coverage::new(1_717_322_400_000);
+        let future = "AWSLogs/111122223333/CloudTrail/us-east-1/9999/12/31/111122223333_CloudTrail_us-east-1_99991231T2355Z_x.json.gz";
+        c.add(&obj(future), 1, 1, 0, 10);
+        assert_eq!(c.cells.len(), 1);
+        assert!(
+            c.cells
+                .contains_key(&("111122223333".into(), "us-east-1".into(), None))
         );
     }
 }

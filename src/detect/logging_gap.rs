@@ -54,9 +54,6 @@ pub fn find(coverage: &Coverage, min_hours: u32, findings: &Findings) -> Vec<Par
     }
     let mut out = Vec::new();
     for ((account, region), hours) in streams {
-        let (Some(&first), Some(&last)) = (hours.first(), hours.last()) else {
-            continue;
-        };
         let days: BTreeSet<i64> = hours.iter().map(|h| h.div_euclid(DAY_HOURS)).collect();
         if days.len() < MIN_DAYS {
             continue;
@@ -65,21 +62,29 @@ pub fn find(coverage: &Coverage, min_hours: u32, findings: &Findings) -> Vec<Par
         for h in &hours {
             per_hour[h.rem_euclid(DAY_HOURS) as usize] += 1;
         }
-        let usual = |h: i64| {
-            per_hour[h.rem_euclid(DAY_HOURS) as usize] as f64 >= USUAL_SHARE * days.len() as f64
+        let usual: Vec<bool> = per_hour
+            .iter()
+            .map(|n| *n as f64 >= USUAL_SHARE * days.len() as f64)
+            .collect();
+        let usual_per_day = usual.iter().filter(|u| **u).count();
+        // Usual hours in [a, b]: whole days counted at once, so a silence of years (an object
+        // whose name claims the year 9999) costs no more than one of hours.
+        let usual_in = |a: i64, b: i64| -> usize {
+            let len = b - a + 1;
+            let whole = (len / DAY_HOURS) as usize * usual_per_day;
+            let rest = (a..a + len % DAY_HOURS)
+                .filter(|x| usual[x.rem_euclid(DAY_HOURS) as usize])
+                .count();
+            whole + rest
         };
-        let mut h = first;
-        while h <= last {
-            if hours.contains(&h) {
-                h += 1;
+        // The silences are the spaces between consecutive delivery hours.
+        let sorted: Vec<i64> = hours.iter().copied().collect();
+        for w in sorted.windows(2) {
+            let (start, end) = (w[0] + 1, w[1] - 1);
+            if start > end {
                 continue;
             }
-            let start = h;
-            while h <= last && !hours.contains(&h) {
-                h += 1;
-            }
-            let end = h - 1;
-            let usual_hours = (start..=end).filter(|x| usual(*x)).count();
+            let usual_hours = usual_in(start, end);
             if usual_hours >= min_hours as usize {
                 out.push(gap(account, region, start, end, usual_hours, findings));
             }

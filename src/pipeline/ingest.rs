@@ -97,7 +97,7 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     };
     let mut activity = Activity::default();
     let mut usage = Usage::default();
-    let mut delivered = crate::coverage::Coverage::default();
+    let mut delivered = crate::coverage::Coverage::new(shared.now);
     let mut write_err: Option<anyhow::Error> = None;
 
     std::thread::scope(|s| {

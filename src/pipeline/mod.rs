@@ -11,6 +11,7 @@
 mod ingest;
 mod judge;
 mod object;
+pub use object::MAX_SKEW_MS;
 mod tally;
 mod tracker;
 
