@@ -23,7 +23,7 @@
 //! with all refinements of the account applied together: every observed call stays allowed,
 //! and nothing is allowed that today's grant refuses. A refinement that fails is not written.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -238,33 +238,49 @@ pub(crate) struct Refined {
 /// (`Describe*`, `GetBucket*`), which reads better and is tried first.
 pub(crate) fn compress(used: &ActionSet, applicable: &ActionSet, words: bool) -> Vec<String> {
     let c = catalog();
-    let mut by_service: BTreeMap<&str, Vec<(String, ActionId)>> = BTreeMap::new();
+    // Per service of the used actions: the applicable names, lower-cased and sorted, and how
+    // many unused ones come before each, so that "every name with this prefix is used" is two
+    // binary searches and a subtraction.
+    let services: BTreeSet<&str> = used.iter().map(|id| c.get(id).service).collect();
+    let mut peers: BTreeMap<&str, Vec<(String, ActionId)>> = BTreeMap::new();
     for id in applicable.iter() {
         let a = c.get(id);
-        by_service
-            .entry(a.service)
-            .or_default()
-            .push((a.name.to_ascii_lowercase(), id));
+        if services.contains(a.service) {
+            peers
+                .entry(a.service)
+                .or_default()
+                .push((a.name.to_ascii_lowercase(), id));
+        }
     }
+    let sorted: BTreeMap<&str, (Vec<String>, Vec<u32>)> = peers
+        .into_iter()
+        .map(|(svc, mut list)| {
+            list.sort();
+            let mut unused = vec![0u32];
+            for (_, id) in &list {
+                unused.push(unused[unused.len() - 1] + u32::from(!used.contains(*id)));
+            }
+            (svc, (list.into_iter().map(|(n, _)| n).collect(), unused))
+        })
+        .collect();
     let mut out: BTreeSet<String> = BTreeSet::new();
     for id in used.iter() {
         let a = c.get(id);
         let lower = a.name.to_ascii_lowercase();
-        let peers = by_service.get(a.service).map_or(&[][..], Vec::as_slice);
         let mut chosen = a.full_name();
-        for n in 0..lower.len() {
+        if let Some((names, unused)) = sorted.get(a.service) {
             let bytes = a.name.as_bytes();
-            if words && n > 0 && !bytes[n].is_ascii_uppercase() {
-                continue;
-            }
-            let p = &lower[..n];
-            if peers
-                .iter()
-                .filter(|(name, _)| name.starts_with(p))
-                .all(|(_, pid)| used.contains(*pid))
-            {
-                chosen = format!("{}:{}*", a.service, &a.name[..n]);
-                break;
+            for n in 0..lower.len() {
+                if words && n > 0 && !bytes[n].is_ascii_uppercase() {
+                    continue;
+                }
+                let p = &lower[..n];
+                let lo = names.partition_point(|x| x.as_str() < p);
+                let hi = names.partition_point(|x| x.as_str() < p || x.starts_with(p));
+                if unused[hi] == unused[lo] {
+                    chosen = format!("{}:{}*", a.service, &a.name[..n]);
+                    break;
+                }
             }
         }
         out.insert(chosen);
@@ -476,24 +492,32 @@ fn identities(acct: &AccountDetails) -> Identities<'_> {
     out
 }
 
-fn attachments(acct: &AccountDetails, arn: &str) -> Vec<(Owner, String)> {
-    let mut out = Vec::new();
-    for u in &acct.users {
-        if u.attached.iter().any(|a| a.arn == arn) {
-            out.push((Owner::User, u.name.clone()));
+/// Every managed policy's attachments, by ARN: kind and name, sorted.
+fn attachments(acct: &AccountDetails) -> HashMap<&str, Vec<(Owner, String)>> {
+    let mut out: HashMap<&str, Vec<(Owner, String)>> = HashMap::new();
+    let users = acct
+        .users
+        .iter()
+        .map(|u| (Owner::User, &u.name, &u.attached));
+    let groups = acct
+        .groups
+        .iter()
+        .map(|g| (Owner::Group, &g.name, &g.attached));
+    let roles = acct
+        .roles
+        .iter()
+        .map(|r| (Owner::Role, &r.name, &r.attached));
+    for (owner, name, attached) in users.chain(groups).chain(roles) {
+        for a in attached {
+            let list = out.entry(a.arn.as_str()).or_default();
+            if !list.iter().any(|(o, n)| *o == owner && n == name) {
+                list.push((owner, name.clone()));
+            }
         }
     }
-    for g in &acct.groups {
-        if g.attached.iter().any(|a| a.arn == arn) {
-            out.push((Owner::Group, g.name.clone()));
-        }
+    for list in out.values_mut() {
+        list.sort();
     }
-    for r in &acct.roles {
-        if r.attached.iter().any(|a| a.arn == arn) {
-            out.push((Owner::Role, r.name.clone()));
-        }
-    }
-    out.sort();
     out
 }
 
@@ -575,12 +599,15 @@ pub fn account(
         }
     }
     // Inline policies of groups without members reach nobody: nothing to refine.
-    let plan_of = |arn: &str| plans.iter().find(|p| p.arn == arn);
+    let plan_of: HashMap<&str, &Plan> = plans.iter().map(|p| (p.arn.as_str(), p)).collect();
+    let roles: HashMap<&str, &crate::iam::details::Role> =
+        acct.roles.iter().map(|r| (r.arn.as_str(), r)).collect();
+    let attached = attachments(acct);
     let mut out: Vec<Refinement> = Vec::new();
     for (key, r) in &reach {
         let target = target_of(acct, key);
         let atts = match key {
-            Key::Managed(arn) => attachments(acct, arn),
+            Key::Managed(arn) => attached.get(arn.as_str()).cloned().unwrap_or_default(),
             Key::Inline(o, n, _) => vec![(*o, n.clone())],
         };
         let mut rf = Refinement {
@@ -611,7 +638,7 @@ pub fn account(
             if blocker.is_some() {
                 break;
             }
-            match plan_of(p).map(|pl| &pl.basis) {
+            match plan_of.get(p.as_str()).map(|pl| &pl.basis) {
                 Some(Ok(b)) => {
                     for id in &b.needed {
                         needed.insert(*id);
@@ -619,11 +646,7 @@ pub fn account(
                 }
                 Some(Err(why)) => blocker = Some(format!("it reaches {p}, which is {why}")),
                 None => {
-                    let why = if acct
-                        .roles
-                        .iter()
-                        .any(|x| x.arn == *p && x.is_service_linked())
-                    {
+                    let why = if roles.get(p.as_str()).is_some_and(|x| x.is_service_linked()) {
                         "a service-linked role (its policies belong to AWS)"
                     } else {
                         "not reviewed"
@@ -633,10 +656,11 @@ pub fn account(
             }
         }
         if blocker.is_none()
-            && acct
-                .roles
-                .iter()
-                .any(|x| r.principals.contains(&x.arn) && x.is_identity_center())
+            && r.principals.iter().any(|p| {
+                roles
+                    .get(p.as_str())
+                    .is_some_and(|x| x.is_identity_center())
+            })
         {
             blocker = Some(
                 "it reaches a role of IAM Identity Center: change the permission set instead"
@@ -761,6 +785,11 @@ fn replay(
     ids: &Identities<'_>,
     out: &mut [Refinement],
 ) {
+    let grant_of: HashMap<&str, &Grant> = grants
+        .iter()
+        .map(|g| (g.principal_arn.as_str(), g))
+        .collect();
+    let plan_of: HashMap<&str, &Plan> = plans.iter().map(|p| (p.arn.as_str(), p)).collect();
     let key_of_target = |t: &Target| match t {
         Target::Managed { arn, .. } => Key::Managed(arn.clone()),
         Target::Inline {
@@ -787,8 +816,8 @@ fn replay(
             continue;
         }
         let (Some(g), Some(Ok(basis))) = (
-            grants.iter().find(|g| g.principal_arn == *arn),
-            plans.iter().find(|p| p.arn == *arn).map(|p| &p.basis),
+            grant_of.get(arn.as_str()),
+            plan_of.get(arn.as_str()).map(|p| &p.basis),
         ) else {
             continue;
         };
