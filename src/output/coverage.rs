@@ -24,51 +24,46 @@ pub fn schema() -> SchemaRef {
 
 /// Writes the cells (atomically: a temporary file renamed into place).
 pub fn write(path: &Path, c: &Coverage) -> anyhow::Result<()> {
-    let (file, tmp) = super::create_temp(path)?;
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        file,
-        schema(),
-        Some(super::activity_parquet::properties()),
-    )?;
     let cells: Vec<_> = c.cells.iter().collect();
-    for chunk in cells.chunks(64 * 1024) {
-        let n = |f: fn(&crate::coverage::Cell) -> u64| -> ArrayRef {
-            Arc::new(
-                chunk
-                    .iter()
-                    .map(|(_, c)| Some(f(c) as i64))
-                    .collect::<Int64Array>(),
-            )
-        };
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(
-                chunk
-                    .iter()
-                    .map(|(k, _)| Some(k.0.as_str()))
-                    .collect::<StringArray>(),
-            ),
-            Arc::new(
-                chunk
-                    .iter()
-                    .map(|(k, _)| Some(k.1.as_str()))
-                    .collect::<StringArray>(),
-            ),
-            Arc::new(
-                chunk
-                    .iter()
-                    .map(|(k, _)| k.2)
-                    .collect::<TimestampMillisecondArray>()
-                    .with_timezone("UTC"),
-            ),
-            n(|c| c.objects),
-            n(|c| c.records),
-            n(|c| c.events),
-            n(|c| c.duplicates),
-            n(|c| c.bytes),
-        ];
-        w.write(&RecordBatch::try_new(schema(), cols)?)?;
-    }
-    w.into_inner()?.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    super::write_parquet(path, schema(), cells.chunks(64 * 1024).map(batch))
+}
+
+fn batch(
+    chunk: &[(&(String, String, Option<i64>), &crate::coverage::Cell)],
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = |f: fn(&crate::coverage::Cell) -> u64| -> ArrayRef {
+        Arc::new(
+            chunk
+                .iter()
+                .map(|(_, c)| Some(f(c) as i64))
+                .collect::<Int64Array>(),
+        )
+    };
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(
+            chunk
+                .iter()
+                .map(|(k, _)| Some(k.0.as_str()))
+                .collect::<StringArray>(),
+        ),
+        Arc::new(
+            chunk
+                .iter()
+                .map(|(k, _)| Some(k.1.as_str()))
+                .collect::<StringArray>(),
+        ),
+        Arc::new(
+            chunk
+                .iter()
+                .map(|(k, _)| k.2)
+                .collect::<TimestampMillisecondArray>()
+                .with_timezone("UTC"),
+        ),
+        n(|c| c.objects),
+        n(|c| c.records),
+        n(|c| c.events),
+        n(|c| c.duplicates),
+        n(|c| c.bytes),
+    ];
+    RecordBatch::try_new(schema(), cols)
 }

@@ -178,17 +178,7 @@ pub fn write_parquet(path: &Path, findings: &[Finding]) -> anyhow::Result<()> {
         ),
         s(|f| &f.remediation),
     ];
-    let batch = RecordBatch::try_new(schema(), cols)?;
-    let (file, tmp) = super::create_temp(path)?;
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        file,
-        schema(),
-        Some(super::activity_parquet::properties()),
-    )?;
-    w.write(&batch)?;
-    w.into_inner()?.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    super::write_parquet(path, schema(), [RecordBatch::try_new(schema(), cols)])
 }
 
 fn cut(s: &str, n: usize) -> String {

@@ -16,6 +16,34 @@ pub mod summary;
 
 use std::path::{Path, PathBuf};
 
+/// Writes a whole Parquet file atomically: `batches` (of `schema`) into a new temporary file
+/// with the shared writer properties, synced, then renamed over `path`.
+pub fn write_parquet(
+    path: &Path,
+    schema: arrow_schema::SchemaRef,
+    batches: impl IntoIterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>,
+) -> anyhow::Result<()> {
+    let (file, tmp) = create_temp(path)?;
+    let written = (|| -> anyhow::Result<()> {
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            file,
+            schema,
+            Some(activity_parquet::properties()),
+        )?;
+        for b in batches {
+            w.write(&b?)?;
+        }
+        w.into_inner()?.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 /// The temporary name a file is written under before it is renamed to `path`.
 pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = path

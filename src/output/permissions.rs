@@ -36,18 +36,7 @@ pub fn schema() -> SchemaRef {
 
 /// Writes the rows (atomically: a temporary file renamed into place).
 pub fn write(path: &Path, rows: &[PermissionRow]) -> anyhow::Result<()> {
-    let (file, tmp) = super::create_temp(path)?;
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        file,
-        schema(),
-        Some(super::activity_parquet::properties()),
-    )?;
-    for chunk in rows.chunks(64 * 1024) {
-        w.write(&batch(chunk)?)?;
-    }
-    w.into_inner()?.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    super::write_parquet(path, schema(), rows.chunks(64 * 1024).map(batch))
 }
 
 fn batch(rows: &[PermissionRow]) -> Result<RecordBatch, arrow_schema::ArrowError> {

@@ -22,6 +22,14 @@ fn discover(opts: &S3Options) -> Result<Vec<TrailLocation>, String> {
     r
 }
 
+/// The binary with test credentials in its own environment (never this process's).
+fn signed_trailguard() -> crate::common::TrailguardCmd {
+    crate::common::TrailguardCmd::new()
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+}
+
 fn opts(endpoint: Option<String>) -> S3Options {
     S3Options {
         endpoint_url: endpoint,
@@ -262,14 +270,7 @@ fn the_trails_command_reports_status_selectors_and_warnings() {
         "org-logs",
         "--is-multi-region-trail",
     ]);
-    let run = |args: &[&str]| {
-        crate::common::TrailguardCmd::new()
-            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .args(args)
-            .run()
-    };
+    let run = |args: &[&str]| signed_trailguard().args(args).run();
     let endpoint = moto.endpoint();
     let r = run(&[
         "trails",
@@ -434,10 +435,7 @@ fn scan_by_trail_reads_its_location_and_uses_its_selectors() {
                 "Statement": [{"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:PutObject"], "Resource": "*"}]}}]}]})).unwrap()).unwrap();
     let endpoint = moto.endpoint();
     let scan = |source: &[&str], out: &std::path::Path| {
-        crate::common::TrailguardCmd::new()
-            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+        signed_trailguard()
             .args([
                 "scan",
                 "--endpoint-url",

@@ -201,6 +201,22 @@ fn snapshot(sc: &Scan) {
     }
 }
 
+/// Role `name` was not reviewed: no `unused-permissions` finding and no suggested policy.
+#[track_caller]
+fn assert_left_alone(sc: &Scan, name: &str) {
+    assert!(
+        sc.of("unused-permissions").is_empty(),
+        "{:?}",
+        sc.of("unused-permissions")
+    );
+    assert!(
+        !sc.out
+            .path()
+            .join(format!("policies/{ACCT}/role/{name}.json"))
+            .exists()
+    );
+}
+
 /// The `.txt` report of role `name`.
 fn report_of(sc: &Scan, name: &str) -> String {
     let p = sc
@@ -783,17 +799,7 @@ fn a_role_created_within_the_grace_period_is_not_proposed_for_removal() {
     young["CreateDate"] = json!("2024-05-28T00:00:00Z");
     let c = Case::new(&events, &[young.clone()]);
     let sc = c.scan_with(&["--grace", "30"], EXIT_OK);
-    assert!(
-        sc.of("unused-permissions").is_empty(),
-        "{:?}",
-        sc.of("unused-permissions")
-    );
-    assert!(
-        !sc.out
-            .path()
-            .join(format!("policies/{ACCT}/role/app.json"))
-            .exists()
-    );
+    assert_left_alone(&sc, "app");
     let report = report_of(&sc, "app");
     assert!(
         report.contains("within the grace period (--grace 30 days): created 2024-05-28"),
@@ -823,13 +829,7 @@ fn excluded_principals_are_not_reviewed_and_a_bad_exclusions_file_is_named() {
     let x = c.dir.path().join("exclude.json");
     std::fs::write(&x, r#"{"tags": {"least-privilege": "skip"}}"#).unwrap();
     let sc = c.scan_with(&["--exclude", &x.display().to_string()], EXIT_OK);
-    assert!(sc.of("unused-permissions").is_empty());
-    assert!(
-        !sc.out
-            .path()
-            .join(format!("policies/{ACCT}/role/app.json"))
-            .exists()
-    );
+    assert_left_alone(&sc, "app");
     let report = report_of(&sc, "app");
     assert!(
         report.contains("excluded by --exclude (tag least-privilege=skip)"),
