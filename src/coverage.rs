@@ -27,11 +27,14 @@ pub struct Cell {
     pub bytes: u64,
 }
 
+/// A cell's key: account, region, hour start in epoch ms (`None`: no time known).
+pub type CellKey = (String, String, Option<i64>);
+
 /// The cells of a run, by `(account, region, hour start in epoch ms)` (`None`: no time known).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coverage {
     /// The cells.
-    pub cells: BTreeMap<(String, String, Option<i64>), Cell>,
+    pub cells: BTreeMap<CellKey, Cell>,
     /// The latest plausible delivery (the run's start plus the clock skew, epoch ms): a name
     /// that states a later one was not written by CloudTrail, and its object goes to the
     /// cell without a time.

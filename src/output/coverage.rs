@@ -29,7 +29,7 @@ pub fn write(path: &Path, c: &Coverage) -> anyhow::Result<()> {
 }
 
 fn batch(
-    chunk: &[(&(String, String, Option<i64>), &crate::coverage::Cell)],
+    chunk: &[(&crate::coverage::CellKey, &crate::coverage::Cell)],
 ) -> Result<RecordBatch, arrow_schema::ArrowError> {
     let n = |f: fn(&crate::coverage::Cell) -> u64| -> ArrayRef {
         Arc::new(
