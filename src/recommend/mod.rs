@@ -21,6 +21,7 @@
 mod observable;
 mod plan;
 pub mod refine;
+mod refine_doc;
 mod report;
 mod rows;
 mod suggest;
