@@ -126,3 +126,22 @@ impl SourceError {
         }
     }
 }
+
+/// Why a digest, a public key or a signature could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IntegrityError {
+    /// A digest document that lacks a field the checks need, or has one of the wrong form.
+    #[error("malformed digest: {0}")]
+    Malformed(String),
+    /// The public keys file (`--public-keys`) cannot be used.
+    #[error("{file}: {reason}")]
+    PublicKeys {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// ListPublicKeys failed.
+    #[error("CloudTrail ListPublicKeys failed: {0}")]
+    ListPublicKeys(String),
+}

@@ -12,6 +12,7 @@
 //! * [`iam`]: the embedded IAM action catalog and the event -> action mapping;
 //! * [`output`]: Parquet, `summary.json` and the human summary;
 //! * [`pipeline`]: wires them together over threads with bounded memory;
+//! * [`integrity`]: digest chains, signatures and log hashes (`verify`, `scan --verify`);
 //! * [`state`]: what `--state` keeps between runs (ledger of objects read, usage).
 
 pub mod activity;
@@ -27,6 +28,7 @@ pub mod exclusions;
 pub mod finding;
 pub mod glob;
 pub mod iam;
+pub mod integrity;
 pub mod outcome;
 pub mod output;
 pub mod paths;

@@ -8,47 +8,78 @@ pub struct LogRef<'a> {
     pub key: &'a str,
     pub oldest: i64,
     pub newest: i64,
+    /// SHA-256 of the decompressed log file.
+    pub sha256: [u8; 32],
 }
 
-/// A digest file (CloudTrail log file integrity validation): JSON object, not `{"Records":[...]}`.
+/// The digest before this one in its chain: its key, the SHA-256 of its decompressed bytes,
+/// and its signature (hex).
+pub struct PrevRef<'a> {
+    pub key: &'a str,
+    pub sha256: [u8; 32],
+    pub signature: &'a str,
+}
+
+pub fn push_bytes_hex(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+}
+
+/// A digest file (CloudTrail log file integrity validation): JSON object, not `{"Records":[...]}`,
+/// with the fields and order CloudTrail writes. `fingerprint` names the signing key.
 #[allow(clippy::too_many_arguments)]
 pub fn write_digest(
     out: &mut String,
-    rng: &mut Rng,
     account: &str,
     bucket: &str,
     key: &str,
-    prev_key: Option<&str>,
+    fingerprint: &str,
+    prev: Option<&PrevRef>,
     start: i64,
     end: i64,
     logs: &[LogRef],
 ) {
-    let oldest = logs.iter().map(|l| l.oldest).min().unwrap_or(start);
-    let newest = logs.iter().map(|l| l.newest).max().unwrap_or(end);
+    let oldest = logs.iter().map(|l| l.oldest).min();
+    let newest = logs.iter().map(|l| l.newest).max();
     let _ = write!(out, r#"{{"awsAccountId":"{account}","digestStartTime":""#);
     push_time(out, start);
     out.push_str(r#"","digestEndTime":""#);
     push_time(out, end);
     let _ = write!(
         out,
-        r#"","digestS3Bucket":"{bucket}","digestS3Object":"{key}","digestPublicKeyFingerprint":""#
+        r#"","digestS3Bucket":"{bucket}","digestS3Object":"{key}","digestPublicKeyFingerprint":"{fingerprint}","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":"#
     );
-    push_hex(out, &mut Rng::new(mix(account.len() as u64, 7)), 32);
-    out.push_str(r#"","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":""#);
-    push_time(out, newest);
-    out.push_str(r#"","oldestEventTime":""#);
-    push_time(out, oldest);
-    out.push('"');
-    match prev_key {
-        Some(prev) => {
+    match newest {
+        Some(t) => {
+            out.push('"');
+            push_time(out, t);
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    out.push_str(r#","oldestEventTime":"#);
+    match oldest {
+        Some(t) => {
+            out.push('"');
+            push_time(out, t);
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    match prev {
+        Some(p) => {
             let _ = write!(
                 out,
-                r#","previousDigestS3Bucket":"{bucket}","previousDigestS3Object":"{prev}","previousDigestHashValue":""#
+                r#","previousDigestS3Bucket":"{bucket}","previousDigestS3Object":"{}","previousDigestHashValue":""#,
+                p.key
             );
-            push_hex(out, rng, 64);
-            out.push_str(r#"","previousDigestHashAlgorithm":"SHA-256","previousDigestSignature":""#);
-            push_hex(out, rng, 512);
-            out.push('"');
+            push_bytes_hex(out, &p.sha256);
+            let _ = write!(
+                out,
+                r#"","previousDigestHashAlgorithm":"SHA-256","previousDigestSignature":"{}""#,
+                p.signature
+            );
         }
         None => out.push_str(
             r#","previousDigestS3Bucket":null,"previousDigestS3Object":null,"previousDigestHashValue":null,"previousDigestHashAlgorithm":null,"previousDigestSignature":null"#,
@@ -64,7 +95,7 @@ pub fn write_digest(
             r#"{{"s3Bucket":"{bucket}","s3Object":"{}","hashValue":""#,
             l.key
         );
-        push_hex(out, rng, 64);
+        push_bytes_hex(out, &l.sha256);
         out.push_str(r#"","hashAlgorithm":"SHA-256","newestEventTime":""#);
         push_time(out, l.newest);
         out.push_str(r#"","oldestEventTime":""#);

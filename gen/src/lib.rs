@@ -10,6 +10,7 @@ mod event;
 mod extra;
 mod params;
 mod plan;
+pub mod sign;
 mod util;
 
 use std::cell::RefCell;
@@ -29,7 +30,7 @@ use plan::{LogFile, Plan, Script, build_plan, script_len, scripted};
 use util::*;
 
 /// Bumped whenever the output for given arguments changes (invalidates `--reuse`).
-const FORMAT_VERSION: u64 = 1;
+const FORMAT_VERSION: u64 = 2;
 /// Average uncompressed bytes per record, used to turn `--target-bytes` into an event count.
 const AVG_EVENT_BYTES: u64 = 1600;
 const DEFAULT_DAYS: u64 = 14;
@@ -98,6 +99,15 @@ struct Cli {
     /// regenerate, replacing OUT/AWSLogs).
     #[arg(long)]
     reuse: bool,
+    /// The RSA key (PKCS#8 DER) that signs the digest files; created if missing. Default:
+    /// OUT/SIGNING-KEY.pk8, so a regenerated corpus has the same signatures. Its public half
+    /// goes to OUT/PUBLIC-KEYS.txt (`aws cloudtrail list-public-keys` JSON).
+    #[arg(long, value_name = "FILE")]
+    digest_key: Option<PathBuf>,
+    /// Also write each digest's signature in a sidecar (`<digest>.metadata`, the S3 metadata
+    /// of the digest object), as `trailguard verify --download` keeps it.
+    #[arg(long)]
+    digest_sidecars: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -127,6 +137,8 @@ struct Stats {
     next_day: u64,
     raw: u64,
     gz: u64,
+    /// SHA-256 of the decompressed file.
+    sha256: [u8; 32],
 }
 
 struct Worker {
@@ -276,14 +288,19 @@ fn gzip_json(w: &mut Worker) -> Result<()> {
     Ok(())
 }
 
-fn compress_and_write(out: &Path, key: &str, w: &mut Worker) -> Result<(u64, u64)> {
+fn compress_and_write(out: &Path, key: &str, w: &mut Worker) -> Result<(u64, u64, [u8; 32])> {
     let path = out.join(key);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     gzip_json(w)?;
     std::fs::write(&path, &w.gz).with_context(|| format!("writing {}", path.display()))?;
-    let sizes = (w.json.len() as u64, w.gz.len() as u64);
+    use sha2::Digest as _;
+    let sizes = (
+        w.json.len() as u64,
+        w.gz.len() as u64,
+        sha2::Sha256::digest(w.json.as_bytes()).into(),
+    );
     w.json.clear();
     Ok(sizes)
 }
@@ -291,7 +308,6 @@ fn compress_and_write(out: &Path, key: &str, w: &mut Worker) -> Result<(u64, u64
 #[derive(Clone, Copy)]
 enum Job {
     Log(usize),
-    Digest(usize),
     Insight(usize),
 }
 
@@ -301,33 +317,6 @@ fn run_job(plan: &Plan, out: &Path, job: Job, w: &mut Worker) -> Result<Stats> {
             let st = render_log(plan, f, w);
             debug_assert!(st.events > 0, "empty log file");
             (st, &plan.logs[f].key)
-        }
-        Job::Digest(i) => {
-            let d = &plan.digests[i];
-            let a = &plan.accounts[d.acct];
-            let logs: Vec<extra::LogRef> = plan.logs[d.files.clone()]
-                .iter()
-                .map(|l| extra::LogRef {
-                    key: &l.key,
-                    oldest: l.t0,
-                    newest: l.t1 - 1,
-                })
-                .collect();
-            let start = d.prev.map_or(d.t - 3600, |p| plan.digests[p].t);
-            let prev = d.prev.map(|p| plan.digests[p].key.as_str());
-            let mut rng = Rng::new(mix(d.t as u64, (d.acct * 64 + d.region) as u64));
-            extra::write_digest(
-                &mut w.json,
-                &mut rng,
-                &a.id,
-                &plan.bucket,
-                &d.key,
-                prev,
-                start,
-                d.t,
-                &logs,
-            );
-            (Stats::default(), &d.key)
         }
         Job::Insight(i) => {
             let x = &plan.insights[i];
@@ -351,10 +340,111 @@ fn run_job(plan: &Plan, out: &Path, job: Job, w: &mut Worker) -> Result<Stats> {
             )
         }
     };
-    let (raw, gz) = compress_and_write(out, key, w)?;
+    let (raw, gz, sha256) = compress_and_write(out, key, w)?;
     st.raw = raw;
     st.gz = gz;
+    st.sha256 = sha256;
     Ok(st)
+}
+
+/// Writes the digest chains, after the log files (each digest states their hashes): chains in
+/// parallel, each in order (a digest states the previous one's hash and signature). Returns
+/// the stats of each digest, in plan order.
+fn write_digests(
+    plan: &Plan,
+    out: &Path,
+    logs: &[Stats],
+    signer: &sign::Signer,
+    sidecars: bool,
+) -> Result<Vec<Stats>> {
+    let mut chains: Vec<Vec<usize>> = Vec::new();
+    let mut chain_of: Vec<usize> = vec![usize::MAX; plan.digests.len()];
+    for (i, d) in plan.digests.iter().enumerate() {
+        let c = match d.prev {
+            Some(p) => chain_of[p],
+            None => {
+                chains.push(Vec::new());
+                chains.len() - 1
+            }
+        };
+        chain_of[i] = c;
+        chains[c].push(i);
+    }
+    let per_chain: Vec<Vec<(usize, Stats)>> = chains
+        .par_iter()
+        .map(|chain| -> Result<Vec<(usize, Stats)>> {
+            let mut w = Worker {
+                json: String::with_capacity(1 << 16),
+                gz: Vec::with_capacity(1 << 14),
+                scratch: Scratch::default(),
+                deflate: Compress::new(Compression::new(GZIP_LEVEL), false),
+            };
+            let mut prev: Option<(usize, [u8; 32], String)> = None;
+            let mut done = Vec::with_capacity(chain.len());
+            for &i in chain {
+                let d = &plan.digests[i];
+                let a = &plan.accounts[d.acct];
+                let refs: Vec<extra::LogRef> = d
+                    .files
+                    .iter()
+                    .map(|&f| extra::LogRef {
+                        key: &plan.logs[f].key,
+                        oldest: plan.logs[f].t0,
+                        newest: plan.logs[f].t1 - 1,
+                        sha256: logs[f].sha256,
+                    })
+                    .collect();
+                let p = prev.as_ref().map(|(j, sha, sig)| extra::PrevRef {
+                    key: &plan.digests[*j].key,
+                    sha256: *sha,
+                    signature: sig,
+                });
+                extra::write_digest(
+                    &mut w.json,
+                    &a.id,
+                    &plan.bucket,
+                    &d.key,
+                    &signer.fingerprint,
+                    p.as_ref(),
+                    d.start,
+                    d.t,
+                    &refs,
+                );
+                let mut end = String::new();
+                push_time(&mut end, d.t);
+                let (raw, gz, sha256) = compress_and_write(out, &d.key, &mut w)?;
+                let message = sign::signing_string(
+                    &end,
+                    &plan.bucket,
+                    &d.key,
+                    &sha256,
+                    prev.as_ref().map(|(_, _, s)| s.as_str()),
+                );
+                let signature = signer.sign_hex(message.as_bytes());
+                if sidecars {
+                    let path = out.join(format!("{}{}", d.key, ".metadata"));
+                    std::fs::write(&path, sign::sidecar_json(&signature))
+                        .with_context(|| format!("writing {}", path.display()))?;
+                }
+                done.push((
+                    i,
+                    Stats {
+                        raw,
+                        gz,
+                        sha256,
+                        ..Stats::default()
+                    },
+                ));
+                prev = Some((i, sha256, signature));
+            }
+            Ok(done)
+        })
+        .collect::<Result<_>>()?;
+    let mut stats = vec![Stats::default(); plan.digests.len()];
+    for (i, st) in per_chain.into_iter().flatten() {
+        stats[i] = st;
+    }
+    Ok(stats)
 }
 
 /// Writes a corpus into `out` with the generator's other options (`["--seed", "5", ...]`), as
@@ -436,8 +526,12 @@ where
         epd,
         cli.events_per_file,
     );
+    let key_path = cli
+        .digest_key
+        .clone()
+        .unwrap_or_else(|| cli.out.join("SIGNING-KEY.pk8"));
+    let signer = sign::Signer::load_or_create(&key_path)?;
     let mut jobs: Vec<Job> = (0..plan.logs.len()).map(Job::Log).collect();
-    jobs.extend((0..plan.digests.len()).map(Job::Digest));
     jobs.extend((0..plan.insights.len()).map(Job::Insight));
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cli.threads {
@@ -461,6 +555,33 @@ where
             })
             .collect::<Result<Vec<_>>>()
     })?;
+    let digest_stats = pool.install(|| {
+        write_digests(
+            &plan,
+            out,
+            &results[..plan.logs.len()],
+            &signer,
+            cli.digest_sidecars,
+        )
+    })?;
+    let first = plan
+        .digests
+        .iter()
+        .map(|d| d.start)
+        .min()
+        .unwrap_or(start_day * 86_400);
+    let last = plan
+        .digests
+        .iter()
+        .map(|d| d.t)
+        .max()
+        .unwrap_or(start_day * 86_400);
+    let keys_path = cli.out.join("PUBLIC-KEYS.txt");
+    std::fs::write(
+        &keys_path,
+        signer.public_keys_json(first - 86_400, last + 86_400),
+    )
+    .with_context(|| format!("writing {}", keys_path.display()))?;
 
     let mut logs = Stats::default();
     let (mut other_raw, mut other_gz, mut insight_events) = (0, 0, 0);
@@ -475,12 +596,16 @@ where
                 logs.raw += st.raw;
                 logs.gz += st.gz;
             }
-            Job::Insight(_) | Job::Digest(_) => {
+            Job::Insight(_) => {
                 insight_events += st.events;
                 other_raw += st.raw;
                 other_gz += st.gz;
             }
         }
+    }
+    for st in &digest_stats {
+        other_raw += st.raw;
+        other_gz += st.gz;
     }
     let cast: Vec<Value> = plan.accounts[0]
         .principals
@@ -497,7 +622,7 @@ where
         ("duplicates", json!(logs.dups)),
         (
             "files",
-            json!({"logs": plan.logs.len(), "digest": plan.digests.len(), "insight": plan.insights.len(), "total": jobs.len()}),
+            json!({"logs": plan.logs.len(), "digest": plan.digests.len(), "insight": plan.insights.len(), "total": jobs.len() + plan.digests.len()}),
         ),
         ("log_uncompressed_bytes", json!(logs.raw)),
         ("log_compressed_bytes", json!(logs.gz)),
@@ -511,6 +636,8 @@ where
         ("events_without_user_identity", json!(logs.no_identity)),
         ("next_day_folder_events", json!(logs.next_day)),
         ("insight_events", json!(insight_events)),
+        ("public_keys", json!("PUBLIC-KEYS.txt")),
+        ("digest_key_fingerprint", json!(signer.fingerprint)),
         ("org_id", json!(plan.org)),
         ("bucket", json!(plan.bucket)),
         (
@@ -540,6 +667,8 @@ where
                 "uncompressed_bytes / compressed_bytes": "all files (logs + digest + insight), decompressed / on disk",
                 "next_day_folder_events": "records whose eventTime is on the day before the date folder of the file that holds them",
                 "insight_events": "AwsCloudTrailInsight records in CloudTrail-Insight/ files (not in events_written)",
+                "public_keys": "the digest signing key's public half, as `aws cloudtrail list-public-keys` prints it (for `trailguard verify --public-keys`); the private half is SIGNING-KEY.pk8 (or --digest-key), a throwaway key of this corpus",
+                "digest": "one digest per account and region every 12 hours (CloudTrail: every hour), each naming the log files delivered in its period with their SHA-256, chained by the previous digest's hash and signature, signed RSA-SHA256",
                 "planted": "scripted scenarios: Root = root ConsoleLogin without MFA + 2 API calls; FailedLogins = 4 failed ConsoleLogin as HIDDEN_DUE_TO_SECURITY_REASONS then bob.dev success without MFA; Incident = legacy-backup AKIA key from a new IP/user agent: recon, CreateUser/CreateAccessKey/AttachUserPolicy AdministratorAccess for svc-maint, denied StopLogging",
                 "cast_per_account": "principals present in every account (ARNs shown for the first account); jane.doe@example.com (IAM Identity Center user) only in the management (first) account",
             }),

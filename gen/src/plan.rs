@@ -54,10 +54,12 @@ pub struct LogFile {
     pub key: String,
 }
 
+/// A digest: the log files of one account and region delivered in `[start, t)`, as
+/// CloudTrail names them (every period of a stream gets one, even an empty one).
 pub struct Digest {
     pub acct: usize,
-    pub region: usize,
-    pub files: std::ops::Range<usize>,
+    pub files: Vec<usize>,
+    pub start: i64,
     pub t: i64,
     pub key: String,
     pub prev: Option<usize>,
@@ -167,7 +169,6 @@ pub fn build_plan(
         planted: Vec::new(),
         accounts,
     };
-    let mut last_digest: Vec<Option<usize>> = vec![None; n_accounts * n_regions];
     for d in 0..days {
         let day0 = (start_day + d as i64) * 86_400;
         for (a, &aw) in acct_w.iter().enumerate() {
@@ -290,37 +291,13 @@ pub fn build_plan(
                         plant(Script::Incident, mid, &mut plan);
                     }
                 }
-                // Two digest files per account/region/day.
+                // The draws of the digest times of earlier versions, kept so that the log
+                // files (their names and seeds come later from the same stream) stay the same.
                 let half = first + (last - first).div_ceil(2);
                 for files in [first..half, half..last] {
-                    if files.is_empty() {
-                        continue;
+                    if !files.is_empty() {
+                        let _ = rng.range(600, 1200);
                     }
-                    let t = plan.logs[files.clone()]
-                        .iter()
-                        .map(|l| l.deliver)
-                        .max()
-                        .unwrap_or(day0)
-                        + rng.range(600, 1200) as i64;
-                    let slot = a * n_regions + r;
-                    let key = object_key(
-                        &plan.org,
-                        &plan.accounts[a].id,
-                        "CloudTrail-Digest",
-                        plan.regions[r],
-                        t,
-                        &format!("org-trail_{}_", plan.regions[r]),
-                        true,
-                    ) + ".json.gz";
-                    plan.digests.push(Digest {
-                        acct: a,
-                        region: r,
-                        files,
-                        t,
-                        key,
-                        prev: last_digest[slot],
-                    });
-                    last_digest[slot] = Some(plan.digests.len() - 1);
                 }
             }
             // One Insights file per account per day.
@@ -346,7 +323,68 @@ pub fn build_plan(
             });
         }
     }
+    plan_digests(&mut plan, start_day);
     plan
+}
+
+/// Seconds between digests of a stream (CloudTrail writes one an hour; two a day keep the
+/// corpus small while exercising the same chain).
+pub const DIGEST_PERIOD: i64 = 43_200;
+
+/// The digests of every account and region: consecutive periods of [`DIGEST_PERIOD`] ending
+/// 15 minutes past each half day, from the one holding the first delivery to the one holding
+/// the last; each names the files delivered in it and links to the one before.
+fn plan_digests(plan: &mut Plan, start_day: i64) {
+    let n_regions = plan.regions.len();
+    let mut by_slot: Vec<Vec<usize>> = vec![Vec::new(); plan.accounts.len() * n_regions];
+    for (i, l) in plan.logs.iter().enumerate() {
+        by_slot[l.acct * n_regions + l.region].push(i);
+    }
+    let base = start_day * 86_400 + 900;
+    for (slot, files) in by_slot.into_iter().enumerate() {
+        let (a, r) = (slot / n_regions, slot % n_regions);
+        let Some(last) = files.iter().map(|&f| plan.logs[f].deliver).max() else {
+            continue;
+        };
+        let first = files
+            .iter()
+            .map(|&f| plan.logs[f].deliver)
+            .min()
+            .unwrap_or(base);
+        let mut k = (first - base).div_euclid(DIGEST_PERIOD) + 1;
+        let mut prev = None;
+        loop {
+            let t = base + k * DIGEST_PERIOD;
+            let start = t - DIGEST_PERIOD;
+            if start > last {
+                break;
+            }
+            let named: Vec<usize> = files
+                .iter()
+                .copied()
+                .filter(|&f| (start..t).contains(&plan.logs[f].deliver))
+                .collect();
+            let key = object_key(
+                &plan.org,
+                &plan.accounts[a].id,
+                "CloudTrail-Digest",
+                plan.regions[r],
+                t,
+                &format!("org-trail_{}_", plan.regions[0]),
+                true,
+            ) + ".json.gz";
+            plan.digests.push(Digest {
+                acct: a,
+                files: named,
+                start,
+                t,
+                key,
+                prev,
+            });
+            prev = Some(plan.digests.len() - 1);
+            k += 1;
+        }
+    }
 }
 
 /// Scripted event `k` of scenario `s`: (principal label, api, failure, overrides).

@@ -10,7 +10,7 @@
 //! [`Decoder`] reuses from object to object; events borrow their strings from it.
 
 mod budget;
-mod gunzip;
+pub mod gunzip;
 mod salvage;
 
 pub use budget::{DECODE_FACTOR, MemoryBudget, Reservation};

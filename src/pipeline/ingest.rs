@@ -108,7 +108,9 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         s.spawn(move || {
             while let Some(item) = src_rx.blocking_recv() {
                 match item {
-                    SourceItem::Object { obj, data, hold } => {
+                    SourceItem::Object {
+                        obj, data, hold, ..
+                    } => {
                         tracker_ref
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())

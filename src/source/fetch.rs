@@ -4,8 +4,8 @@
 
 use super::s3::{S3, S3Options};
 use super::{
-    InFlight, Location, ObjectRef, Seen, Selection, SkipReason, SourceItem, SourceSpec, Unit,
-    layout,
+    InFlight, Location, ObjectMeta, ObjectRef, Seen, Selection, SkipReason, SourceItem, SourceSpec,
+    Unit, layout,
 };
 use crate::error::SourceError;
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -140,8 +140,13 @@ async fn run_async(
                     Work::Fetch(obj) => {
                         let want = kib(obj.size.unwrap_or(limit).min(limit)).min(total);
                         let hold = InFlight(budget.clone().acquire_many_owned(want).await.ok());
-                        let data = read(&obj, s3.as_ref(), limit).await;
-                        SourceItem::Object { obj, data, hold }
+                        let (data, meta) = read(&obj, s3.as_ref(), limit).await;
+                        SourceItem::Object {
+                            obj,
+                            data,
+                            meta,
+                            hold,
+                        }
                     }
                 }
             }
@@ -154,25 +159,65 @@ async fn run_async(
     }
 }
 
-async fn read(obj: &ObjectRef, s3: Option<&S3>, limit: u64) -> Result<Vec<u8>, SourceError> {
+/// Reads an object's bytes, and for a digest file its metadata (S3 user metadata, or a local
+/// copy's sidecar). A sidecar that cannot be read fails the digest, naming the sidecar.
+async fn read(
+    obj: &ObjectRef,
+    s3: Option<&S3>,
+    limit: u64,
+) -> (Result<Vec<u8>, SourceError>, ObjectMeta) {
     if let Some(size) = obj.size
         && size > limit
     {
-        return Err(SourceError::TooLarge { size, limit });
+        return (
+            Err(SourceError::TooLarge { size, limit }),
+            ObjectMeta::default(),
+        );
     }
+    let digest = obj
+        .layout
+        .as_ref()
+        .is_some_and(|l| l.kind == Some(super::LogKind::Digest));
     match &obj.location {
         Location::Local(p) => {
             let p = p.clone();
-            tokio::task::spawn_blocking(move || super::local::read(&p, limit))
-                .await
-                .unwrap_or_else(|e| Err(SourceError::Io(std::io::Error::other(e))))
+            tokio::task::spawn_blocking(move || {
+                let meta = if digest {
+                    match super::local::read_sidecar(&p) {
+                        Ok(m) => m.unwrap_or_default(),
+                        Err(e) => return (Err(e), ObjectMeta::default()),
+                    }
+                } else {
+                    ObjectMeta::default()
+                };
+                (super::local::read(&p, limit), meta)
+            })
+            .await
+            .unwrap_or_else(|e| {
+                (
+                    Err(SourceError::Io(std::io::Error::other(e))),
+                    ObjectMeta::default(),
+                )
+            })
         }
         Location::S3 { bucket, key } => match s3 {
-            Some(s3) => s3.get(bucket, key, limit).await,
-            None => Err(SourceError::S3 {
-                op: "GetObject",
-                message: "no S3 client".into(),
-            }),
+            Some(s3) => match s3.get_with_meta(bucket, key, limit, digest).await {
+                Ok((data, user)) => (
+                    Ok(data),
+                    ObjectMeta {
+                        user,
+                        from_sidecar: false,
+                    },
+                ),
+                Err(e) => (Err(e), ObjectMeta::default()),
+            },
+            None => (
+                Err(SourceError::S3 {
+                    op: "GetObject",
+                    message: "no S3 client".into(),
+                }),
+                ObjectMeta::default(),
+            ),
         },
     }
 }

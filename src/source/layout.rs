@@ -143,7 +143,7 @@ pub fn name_time(key: &str) -> Option<i64> {
 /// level is not pruned by region).
 pub fn judge(l: &KeyLayout, sel: &Selection) -> Verdict {
     match l.kind {
-        Some(LogKind::Digest) => return Verdict::Digest,
+        Some(LogKind::Digest) if !sel.digests => return Verdict::Digest,
         Some(LogKind::Insight) => return Verdict::Insight,
         Some(LogKind::Other) => return Verdict::OtherKind,
         _ => {}

@@ -39,6 +39,7 @@ pub fn plan(
         notes.push(SourceItem::Object {
             obj: object(path, None),
             data: Err(SourceError::NotRegularFile(file_kind(&meta.file_type()))),
+            meta: Default::default(),
             hold: Default::default(),
         });
         return;
@@ -72,6 +73,10 @@ pub fn plan(
             }
             Ok(e) if e.file_type().is_file() => {
                 let name = e.file_name().to_string_lossy();
+                // A digest's sidecar is read with the digest.
+                if name.ends_with(super::SIDECAR_SUFFIX) && name.contains("_CloudTrail-Digest_") {
+                    continue;
+                }
                 if !looks_like_log_name(&name) {
                     notes.push(SourceItem::Skipped {
                         obj: object(e.path(), None),
@@ -84,6 +89,7 @@ pub fn plan(
                     Err(err) => notes.push(SourceItem::Object {
                         obj: object(e.path(), None),
                         data: Err(SourceError::Io(err.into())),
+                        meta: Default::default(),
                         hold: Default::default(),
                     }),
                 }
@@ -152,6 +158,33 @@ fn file_kind(t: &std::fs::FileType) -> &'static str {
     } else {
         "not a regular file"
     }
+}
+
+/// The sidecar of a local digest file (`<path>.metadata`), if there is one: its JSON object of
+/// strings. A sidecar that is too large or not such an object is an error naming it.
+pub fn read_sidecar(path: &Path) -> Result<Option<super::ObjectMeta>, SourceError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(super::SIDECAR_SUFFIX);
+    let side = PathBuf::from(name);
+    let bytes = match read(&side, super::MAX_SIDECAR_BYTES) {
+        Ok(b) => b,
+        Err(SourceError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let user: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&bytes).map_err(|e| {
+            SourceError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{}: not a JSON object of strings (the S3 metadata of the digest): {e}",
+                    side.display()
+                ),
+            ))
+        })?;
+    Ok(Some(super::ObjectMeta {
+        user,
+        from_sidecar: true,
+    }))
 }
 
 /// Reads a local file, refusing one larger than `limit` before reading it. The file is opened

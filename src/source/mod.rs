@@ -78,6 +78,9 @@ pub struct Selection {
     pub accounts: Option<Vec<String>>,
     /// Only these regions (`awsRegion`).
     pub regions: Option<Vec<String>>,
+    /// Read `CloudTrail-Digest/` objects too (`verify`, `scan --verify`); they are never
+    /// event input.
+    pub digests: bool,
 }
 
 impl Selection {
@@ -387,6 +390,26 @@ impl Unit {
 #[derive(Debug, Default)]
 pub struct InFlight(pub Option<tokio::sync::OwnedSemaphorePermit>);
 
+/// What is stored beside an object's bytes: its S3 user metadata (`x-amz-meta-*`, read for
+/// digest files, whose signature CloudTrail keeps there), or for a local digest file the
+/// sidecar file that holds the same map (`<digest>.metadata`, see [`SIDECAR_SUFFIX`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// The user metadata, keys without the `x-amz-meta-` prefix.
+    pub user: std::collections::BTreeMap<String, String>,
+    /// Whether it came from a sidecar file (else from S3, or there is none).
+    pub from_sidecar: bool,
+}
+
+/// The suffix of the sidecar beside a local copy of a digest file: the JSON object of its S3
+/// user metadata, as `aws s3api head-object --bucket B --key K --query Metadata` prints it
+/// (`{"signature": "...", "signature-algorithm": "SHA256withRSA"}`), and as
+/// `trailguard verify s3://... --download DIR` writes it.
+pub const SIDECAR_SUFFIX: &str = ".metadata";
+
+/// The largest sidecar read.
+pub const MAX_SIDECAR_BYTES: u64 = 64 << 10;
+
 /// What the source stage hands to the decoders, in delivery-day order.
 #[derive(Debug)]
 pub enum SourceItem {
@@ -396,6 +419,8 @@ pub enum SourceItem {
         obj: ObjectRef,
         /// Its bytes.
         data: Result<Vec<u8>, SourceError>,
+        /// Its metadata (digest files only).
+        meta: ObjectMeta,
         /// The share of the in-flight byte budget its bytes hold, given back when dropped
         /// (after decoding).
         hold: InFlight,

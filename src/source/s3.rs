@@ -190,6 +190,18 @@ impl S3 {
 
     /// Downloads an object, refusing more than `limit` bytes.
     pub async fn get(&self, bucket: &str, key: &str, limit: u64) -> Result<Vec<u8>, SourceError> {
+        Ok(self.get_with_meta(bucket, key, limit, false).await?.0)
+    }
+
+    /// Downloads an object, refusing more than `limit` bytes, with its user metadata when
+    /// `with_meta` (at most a few small entries are kept: S3 caps user metadata at 2 KB).
+    pub async fn get_with_meta(
+        &self,
+        bucket: &str,
+        key: &str,
+        limit: u64,
+        with_meta: bool,
+    ) -> Result<(Vec<u8>, std::collections::BTreeMap<String, String>), SourceError> {
         let out = self
             .client
             .get_object()
@@ -202,6 +214,18 @@ impl S3 {
         if len > limit {
             return Err(SourceError::TooLarge { size: len, limit });
         }
+        let meta = if with_meta {
+            out.metadata()
+                .map(|m| {
+                    m.iter()
+                        .take(32)
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
         let mut body = out.body;
         let mut buf = Vec::with_capacity(len as usize);
         while let Some(chunk) = body.try_next().await.map_err(|e| SourceError::S3 {
@@ -216,7 +240,7 @@ impl S3 {
             }
             buf.extend_from_slice(&chunk);
         }
-        Ok(buf)
+        Ok((buf, meta))
     }
 
     /// Plans `s3://bucket/prefix` under the selection into day-folder units, descending the

@@ -83,7 +83,7 @@ where
     msg
 }
 
-pub(super) fn cloudtrail_err<E, R>(op: &str, e: SdkError<E, R>) -> SourceError
+pub(crate) fn cloudtrail_err<E, R>(op: &str, e: SdkError<E, R>) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -98,7 +98,7 @@ where
 /// Builds a CloudTrail client the way [`super::s3::S3::connect`] builds the S3 one: the SDK's
 /// default credential chain, then the profile, region and endpoint of `opts`.
 /// `AWS_ENDPOINT_URL_CLOUDTRAIL` is honoured by the SDK when `opts.endpoint_url` is unset.
-pub(super) async fn connect(opts: &S3Options) -> Client {
+pub(crate) async fn connect(opts: &S3Options) -> Client {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(
         aws_config::retry::RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)),
     );
