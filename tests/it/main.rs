@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod differential;
 mod hostile;
+mod integrity;
 mod paths;
 mod queries;
 mod rules;
