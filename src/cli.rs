@@ -401,7 +401,7 @@ pub struct ScanArgs {
     /// Also check the input's integrity in the same pass (as `trailguard verify` does, without
     /// signatures unless --public-keys is given): digest chains, log hashes, deleted and
     /// unnamed files; findings and integrity.parquet in --out.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "state")]
     pub verify: bool,
     /// With --verify: CloudTrail's public keys (the JSON of `aws cloudtrail list-public-keys`).
     #[arg(long, value_name = "FILE", requires = "verify")]
@@ -601,6 +601,12 @@ impl ScanArgs {
             rules_run: all_rules()
                 .iter()
                 .map(|r| r.info.id)
+                .chain(
+                    crate::integrity::findings::RULES
+                        .iter()
+                        .filter(|_| self.verify)
+                        .map(|r| r.id),
+                )
                 .filter(|id| {
                     self.rules
                         .as_ref()
@@ -609,6 +615,7 @@ impl ScanArgs {
                 .filter(|id| !self.skip_rules.iter().any(|x| x == id))
                 .collect(),
             fail_on: self.fail_on,
+            verify: self.verify.then(|| self.public_keys.clone()),
             state: self.state.clone(),
             trusted: match &self.trusted_accounts {
                 Some(t) => Trusted::parse(t).map_err(anyhow::Error::msg)?,
@@ -690,12 +697,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Rules { json } => {
             let rules = all_rules();
+            let integrity = crate::integrity::findings::RULES;
+            let infos: Vec<&crate::finding::RuleInfo> = rules
+                .iter()
+                .map(|r| r.info)
+                .chain(integrity.iter().copied())
+                .collect();
             if json {
-                let infos: Vec<_> = rules.iter().map(|r| r.info).collect();
                 println!("{}", serde_json::to_string_pretty(&infos)?);
             } else {
-                for r in rules {
-                    let i = r.info;
+                for i in infos {
                     println!(
                         "{} [{}; anti-pattern {}]\n  {}",
                         i.id,

@@ -78,6 +78,9 @@ pub struct Decoded {
     pub invalid_records: u64,
     /// A problem that still let part of the object be read (broken lines in JSON Lines).
     pub partial_error: Option<DecodeError>,
+    /// SHA-256 of the decompressed bytes, when the decoder hashes ([`Decoder::hash`]) and the
+    /// object inflated whole (CloudTrail's digest files state it for every log file).
+    pub sha256: Option<[u8; 32]>,
 }
 
 /// A per-thread decoder that keeps its buffers between objects.
@@ -85,6 +88,9 @@ pub struct Decoder {
     limits: Limits,
     buffers: Buffers,
     inflated: Vec<u8>,
+    /// Hash every object's decompressed bytes (`scan --verify`).
+    pub hash: bool,
+    last_sha256: Option<[u8; 32]>,
     tape: Option<Tape<'static>>,
     budget: Option<Arc<MemoryBudget>>,
 }
@@ -98,6 +104,8 @@ impl Decoder {
             limits,
             buffers: Buffers::with_max_depth(1 << 16, limits.max_depth),
             inflated: Vec::new(),
+            hash: false,
+            last_sha256: None,
             tape: Some(Tape::null().reset()),
             budget: None,
         }
@@ -203,6 +211,7 @@ impl Decoder {
             records,
             invalid_records,
             partial_error,
+            sha256: self.last_sha256.take(),
         })
     }
 
@@ -218,6 +227,10 @@ impl Decoder {
     {
         let (_reservation, damage) = self.fill(raw, gzip, buf)?;
         let len = buf.len();
+        self.last_sha256 = (self.hash && damage.is_none()).then(|| {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(&buf[..len]).into()
+        });
         let depth = self.limits.max_depth;
         if let Some(damage) = damage {
             // A damaged gzip stream: what came before the damage, record by record.

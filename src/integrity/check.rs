@@ -351,20 +351,18 @@ pub fn check(
         let mut missing: Vec<(usize, String)> = Vec::new();
         for (i, (_, d)) in ds.iter().enumerate() {
             let Ok(doc) = &d.doc else { continue };
-            match &doc.previous {
-                Some(p) => match by_tail.get(tail_of(&p.object)) {
-                    Some(&j) if j != i && successor[j].is_none() => successor[j] = Some(i),
-                    Some(_) => {}
-                    None => {
-                        // Outside the range, not a gap of it.
-                        let before_range = parse_name(&p.object)
-                            .is_some_and(|n| range.since.is_some_and(|s| n.end < s));
-                        if !before_range {
-                            missing.push((i, p.object.clone()));
-                        }
+            let Some(p) = &doc.previous else { continue };
+            match by_tail.get(tail_of(&p.object)) {
+                Some(&j) if j != i && successor[j].is_none() => successor[j] = Some(i),
+                Some(_) => {}
+                None => {
+                    // A previous digest from before the range is not a gap of it.
+                    let before_range = parse_name(&p.object)
+                        .is_some_and(|n| range.since.is_some_and(|s| n.end < s));
+                    if !before_range {
+                        missing.push((i, p.object.clone()));
                     }
-                },
-                None => {}
+                }
             }
         }
         let stream = Stream::from(&chain);

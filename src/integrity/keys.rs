@@ -92,7 +92,7 @@ fn json_time(v: &serde_json::Value) -> Option<i64> {
 /// Decodes hex (either case).
 pub fn from_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.trim().as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)

@@ -175,6 +175,13 @@ pub struct RunSummary {
     pub state: Option<StateSummary>,
     /// The process exit code this run ends with.
     pub exit_code: i32,
+    /// `--verify`: the integrity counts over every account and region (digests valid,
+    /// invalid, missing; log files valid, modified, deleted, not in any digest, undigested).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub integrity: std::collections::BTreeMap<String, u64>,
+    /// `--verify`: the checks that ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub integrity_checks: Vec<String>,
 }
 
 fn mb(b: u64) -> String {

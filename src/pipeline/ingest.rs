@@ -39,6 +39,11 @@ pub(super) struct Ingested {
     pub findings: Findings,
     pub dedup: Dedup,
     pub coverage: crate::coverage::Coverage,
+    /// `--verify`: the digests and the hashes of the log files read.
+    pub integrity: Option<(
+        Vec<crate::integrity::check::DigestFile>,
+        Vec<crate::integrity::check::LogFile>,
+    )>,
 }
 
 /// Reads every source, writes `activity.parquet`, and returns what the judging steps need.
@@ -100,6 +105,15 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     let mut delivered = crate::coverage::Coverage::new(shared.now);
     let mut write_err: Option<anyhow::Error> = None;
 
+    let verify = cfg.verify.is_some();
+    let max_object = cfg.limits.max_decompressed;
+    type Collected = (
+        Vec<crate::integrity::check::DigestFile>,
+        Vec<crate::integrity::check::LogFile>,
+        Vec<(String, &'static str, String)>,
+    );
+    let collected: Mutex<Collected> = Mutex::new(Default::default());
+    let collected = &collected;
     std::thread::scope(|s| {
         let (specs, sel, fopts) = (cfg.sources.clone(), cfg.selection.clone(), fetch_opts);
         s.spawn(move || fetch::run(specs, sel, fopts, src_tx));
@@ -108,6 +122,25 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         s.spawn(move || {
             while let Some(item) = src_rx.blocking_recv() {
                 match item {
+                    SourceItem::Object {
+                        obj,
+                        data,
+                        hold,
+                        meta,
+                    } if obj.layout.as_ref().and_then(|l| l.kind)
+                        == Some(crate::source::LogKind::Digest) =>
+                    {
+                        // A digest is never event input: checked at the end of the run.
+                        let name = obj.display_name();
+                        let mut c = collected.lock().unwrap_or_else(|e| e.into_inner());
+                        match data {
+                            Ok(raw) => c.0.push(crate::integrity::read::digest_file(
+                                name, &raw, &meta, max_object,
+                            )),
+                            Err(e) => c.2.push((name, e.code(), e.to_string())),
+                        }
+                        drop(hold);
+                    }
                     SourceItem::Object {
                         obj, data, hold, ..
                     } => {
@@ -136,6 +169,7 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                     let (rx, tx) = (work_rx.clone(), out_tx.clone());
                     ps.spawn(move |_| {
                         let mut decoder = Decoder::with_budget(limits, budget.clone());
+                        decoder.hash = verify;
                         let mut scratch = Scratch::default();
                         for (obj, data, hold) in rx {
                             let result = match data {
@@ -150,6 +184,32 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                                 },
                             };
                             drop(hold);
+                            if verify {
+                                let log = match &result {
+                                    ObjectResult::Read { obj, decoded, .. } => Some((
+                                        obj,
+                                        decoded.sha256.ok_or_else(|| {
+                                            "damaged gzip stream: read in part, not hashed"
+                                                .to_string()
+                                        }),
+                                    )),
+                                    ObjectResult::Failed { obj, error, .. } => {
+                                        Some((obj, Err(error.clone())))
+                                    }
+                                    ObjectResult::Note(_) => None,
+                                };
+                                if let Some((obj, sha256)) = log
+                                    && obj.layout.as_ref().and_then(|l| l.kind)
+                                        == Some(crate::source::LogKind::CloudTrail)
+                                {
+                                    collected.lock().unwrap_or_else(|e| e.into_inner()).1.push(
+                                        crate::integrity::check::LogFile {
+                                            location: obj.display_name(),
+                                            sha256,
+                                        },
+                                    );
+                                }
+                            }
                             if tx.send(result).is_err() {
                                 break;
                             }
@@ -230,11 +290,23 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
             .iter()
             .filter(|f| !f.partial && f.kind != "list")
             .count() as u64;
+    let (digests, logs, digest_failures) =
+        std::mem::take(&mut *collected.lock().unwrap_or_else(|e| e.into_inner()));
+    for (path, kind, error) in digest_failures {
+        sum.objects_failed += 1;
+        sum.failed.push(crate::output::summary::Failure {
+            path,
+            kind: kind.to_string(),
+            error,
+            partial: false,
+        });
+    }
     Ok(Ingested {
         sum,
         usage,
         findings,
         dedup,
         coverage: delivered,
+        integrity: verify.then_some((digests, logs)),
     })
 }

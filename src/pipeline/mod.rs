@@ -52,6 +52,9 @@ pub struct ScanConfig {
     pub detector: Detector,
     /// Ids of the rules that run, for the summary.
     pub rules_run: Vec<&'static str>,
+    /// `--verify`: check the input's integrity in the same pass; `--public-keys` for the
+    /// signatures (none without it).
+    pub verify: Option<Option<PathBuf>>,
     /// Accounts that are not external.
     pub trusted: Trusted,
     /// Inventory inputs and thresholds for the rules that judge IAM state.
@@ -81,7 +84,38 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         mut findings,
         dedup,
         coverage,
+        integrity,
     } = ingest::run(cfg, state.as_mut())?;
+    if let (Some(keys), Some((digests, logs))) = (&cfg.verify, integrity) {
+        let keys = keys
+            .as_deref()
+            .map(crate::integrity::keys::PublicKeys::load)
+            .transpose()
+            .context("--public-keys")?;
+        let range = crate::integrity::check::Range {
+            since: cfg.selection.since,
+            until: cfg.selection.until,
+        };
+        let report = crate::integrity::check::check(digests, logs, keys.as_ref(), range);
+        for p in crate::integrity::findings::findings(&report) {
+            findings.push(p);
+        }
+        let (_, totals) = crate::integrity::summary::summarize(&report);
+        if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(&totals) {
+            sum.integrity = m
+                .into_iter()
+                .filter_map(|(k, v)| v.as_u64().map(|n| (k, n)))
+                .collect();
+        }
+        sum.integrity_checks = vec!["log-hashes".into(), "hash-chain".into()];
+        if let Some(k) = &keys {
+            sum.integrity_checks
+                .push(format!("signatures (keys: {})", k.origin));
+        }
+        let ipath = cfg.out_dir.join("integrity.parquet");
+        crate::integrity::summary::write_parquet(&ipath, &report)
+            .with_context(|| format!("writing {}", ipath.display()))?;
+    }
     if cfg.rules_run.contains(&crate::detect::logging_gap::INFO.id) {
         for p in crate::detect::logging_gap::find(&coverage, cfg.gap_hours, &findings) {
             findings.push(p);

@@ -6,7 +6,7 @@
 use crate::common::{ACCESS_KEY, SECRET_KEY, SeaweedFs, TrailguardCmd};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use trailguard_gen::sign::{Signer, sidecar_json, signing_string};
 
@@ -39,8 +39,7 @@ fn corpus(extra: &[&str]) -> tempfile::TempDir {
 
 fn gunzip(p: &Path) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(p).expect("open"))
-        .read_to_end(&mut out)
+    trailguard::decode::gunzip::gunzip_capped(&std::fs::read(p).expect("read"), 1 << 30, &mut out)
         .expect("gunzip");
     out
 }
@@ -557,4 +556,56 @@ fn list_public_keys_unanswered_is_a_partial_run_that_still_checks_hashes() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn scan_verify_checks_in_the_same_pass() {
+    let c = corpus(&[]);
+    let log = &files(c.path(), "/CloudTrail/us-east-1/")[2];
+    let mut bytes = gunzip(log);
+    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
+    bytes[at] ^= 0x01;
+    gzip_to(log, &bytes);
+    let keys = c.path().join("PUBLIC-KEYS.txt");
+    let (plain, checked) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    TrailguardCmd::new()
+        .args([
+            "scan".as_ref(),
+            c.path().as_os_str(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+        ])
+        .args([plain.path()])
+        .run()
+        .assert_code(0);
+    TrailguardCmd::new()
+        .args([
+            "scan".as_ref(),
+            c.path().as_os_str(),
+            "-q".as_ref(),
+            "--verify".as_ref(),
+        ])
+        .args(["--public-keys".as_ref(), keys.as_os_str(), "--out".as_ref()])
+        .args([checked.path()])
+        .args(["--fail-on", "critical"])
+        .run()
+        .assert_code(4);
+    let (a, b) = (
+        crate::common::read_summary(plain.path()),
+        crate::common::read_summary(checked.path()),
+    );
+    // The same events and event findings; digests are not event input.
+    assert_eq!(a["events"], b["events"]);
+    assert_eq!(b["integrity"]["logs_modified"], 1);
+    assert_eq!(
+        b["integrity"]["digests_valid"].as_u64(),
+        manifest(c.path())["files"]["digest"].as_u64()
+    );
+    let findings = std::fs::read_to_string(checked.path().join("findings.jsonl")).unwrap();
+    assert!(
+        findings.contains(r#""rule":"log-file-modified""#),
+        "{findings}"
+    );
+    assert!(checked.path().join("integrity.parquet").exists());
+    assert!(a.get("integrity").is_none());
 }
