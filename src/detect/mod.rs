@@ -20,6 +20,7 @@ pub mod logging_gap;
 pub mod long_term_key_without_mfa;
 pub mod posture;
 pub mod public_resource_policy;
+pub mod region_not_logged;
 pub mod root_access_key_created;
 pub mod root_access_key_present;
 pub mod root_api_call;
@@ -131,6 +132,7 @@ pub fn all_rules() -> Vec<Rule> {
         Rule::computed(&unused_permissions::INFO),
         Rule::computed(&implausible_event_time::INFO),
         Rule::computed(&logging_gap::INFO),
+        Rule::computed(&region_not_logged::INFO),
     ]
 }
 

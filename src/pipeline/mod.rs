@@ -116,6 +116,14 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         crate::integrity::summary::write_parquet(&ipath, &report)
             .with_context(|| format!("writing {}", ipath.display()))?;
     }
+    if cfg
+        .rules_run
+        .contains(&crate::detect::region_not_logged::INFO.id)
+    {
+        for p in crate::detect::region_not_logged::find(&coverage) {
+            findings.push(p);
+        }
+    }
     if cfg.rules_run.contains(&crate::detect::logging_gap::INFO.id) {
         for p in crate::detect::logging_gap::find(&coverage, cfg.gap_hours, &findings) {
             findings.push(p);

@@ -609,3 +609,55 @@ fn scan_verify_checks_in_the_same_pass() {
     assert!(checked.path().join("integrity.parquet").exists());
     assert!(a.get("integrity").is_none());
 }
+
+#[test]
+fn region_not_logged_names_the_hole_in_one_accounts_regions() {
+    let c = corpus(&[]);
+    let out = tempfile::tempdir().unwrap();
+    TrailguardCmd::new()
+        .args([
+            "scan".as_ref(),
+            c.path().as_os_str(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+        ])
+        .args([out.path()])
+        .run()
+        .assert_code(0);
+    let f = std::fs::read_to_string(out.path().join("findings.jsonl")).unwrap();
+    assert!(
+        !f.contains("region-not-logged"),
+        "every account logs every region: {f}"
+    );
+    // One account's logs of one region removed (an account trail that is not multi-region).
+    let m = manifest(c.path());
+    let account = m["account_ids"][1].as_str().unwrap();
+    let region = m["regions"][1].as_str().unwrap();
+    let folder = files(c.path(), &format!("/{account}/CloudTrail/{region}/"))[0]
+        .ancestors()
+        .nth(4)
+        .unwrap()
+        .to_path_buf();
+    assert!(folder.ends_with(region), "{}", folder.display());
+    std::fs::remove_dir_all(&folder).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    TrailguardCmd::new()
+        .args([
+            "scan".as_ref(),
+            c.path().as_os_str(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+        ])
+        .args([out.path()])
+        .run()
+        .assert_code(0);
+    let notes: Vec<Value> = std::fs::read_to_string(out.path().join("findings.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|f| f["rule"] == "region-not-logged")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["account"], account);
+    assert_eq!(notes[0]["evidence"]["regions_not_logged"][0], region);
+}
