@@ -21,6 +21,21 @@ rule_info! {
     fix: "Check the trails that cover the account (`trailguard trails`): make the trail multi-region and the organization trail cover every account; if the region is unused, disable it or deny it with an SCP (`aws:RequestedRegion`), so that nobody can work there unseen.",
 }
 
+/// The partition a region belongs to, from its name.
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso") {
+        "aws-iso"
+    } else if region.starts_with("eu-isoe-") {
+        "aws-iso-e"
+    } else {
+        "aws"
+    }
+}
+
 /// One note per account, naming the regions missing from its logs.
 pub fn find(coverage: &Coverage) -> Vec<Partial> {
     let mut by_account: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -32,12 +47,21 @@ pub fn find(coverage: &Coverage) -> Vec<Partial> {
                 .insert(region.as_str());
         }
     }
-    let all: BTreeSet<&str> = by_account.values().flatten().copied().collect();
     let mut out = Vec::new();
     if by_account.len() < 2 {
         return out;
     }
     for (account, regions) in &by_account {
+        // Only the regions of the partitions the account logs in (an `aws` account cannot log
+        // `cn-north-1`), as the other accounts log them.
+        let partitions: BTreeSet<&str> = regions.iter().map(|r| partition(r)).collect();
+        let all: BTreeSet<&str> = by_account
+            .iter()
+            .filter(|(a, _)| a != &account)
+            .flat_map(|(_, rs)| rs.iter().copied())
+            .chain(regions.iter().copied())
+            .filter(|r| partitions.contains(partition(r)))
+            .collect();
         let missing: Vec<&str> = all.difference(regions).copied().collect();
         if missing.is_empty() {
             continue;
@@ -101,6 +125,8 @@ mod tests {
             ("222222222222", "us-east-1", 5),
             ("222222222222", "eu-west-1", 0),
             ("333333333333", "unknown", 5),
+            // Another partition's account: its regions are not expected of the others.
+            ("444444444444", "cn-north-1", 5),
         ]);
         let f = find(&c);
         assert_eq!(f.len(), 1, "{f:?}");
