@@ -2,7 +2,7 @@
 //! kind of damage, naming the files.
 
 use super::check::{Break, DigestStatus, LogStatus, Report, Stream};
-use crate::finding::{Partial, Seed, Severity, rule_info};
+use crate::finding::{Partial, Seed, rule_info};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -106,26 +106,39 @@ pub const RULES: [&crate::finding::RuleInfo; 6] = [
     &log_validation_disabled::INFO,
 ];
 
-fn seed(severity: Severity, title: String, stream: &Stream, fix: &str) -> Seed {
-    Seed {
-        severity,
-        title,
-        account: stream.account.clone(),
-        principal: format!(
-            "{}AWSLogs/{}{}/{}",
-            stream.above,
-            stream
-                .org
-                .as_ref()
-                .map(|o| format!("{o}/"))
-                .unwrap_or_default(),
-            stream.account,
-            stream.region
-        ),
-        principal_type: "LogStream".into(),
-        access_key_id: None,
-        remediation: fix.to_string(),
-    }
+/// A finding of one log stream: the stream (its `AWSLogs/` folder) stands where a principal
+/// would, and the rule's fix is the remediation.
+fn stream_finding(
+    info: &'static crate::finding::RuleInfo,
+    group: String,
+    title: String,
+    stream: &Stream,
+) -> Partial {
+    let mut p = Partial::new(
+        info,
+        Arc::from(group),
+        Seed {
+            severity: info.severity,
+            title,
+            account: stream.account.clone(),
+            principal: format!(
+                "{}AWSLogs/{}{}/{}",
+                stream.above,
+                stream
+                    .org
+                    .as_ref()
+                    .map(|o| format!("{o}/"))
+                    .unwrap_or_default(),
+                stream.account,
+                stream.region
+            ),
+            principal_type: "LogStream".into(),
+            access_key_id: None,
+            remediation: info.fix.to_string(),
+        },
+    );
+    p.regions.insert(stream.region.clone());
+    p
 }
 
 /// The findings of a report.
@@ -148,18 +161,12 @@ pub fn findings(r: &Report) -> Vec<Partial> {
                     LogStatus::Deleted => "log files deleted",
                     _ => "log files no digest names",
                 };
-                let mut p = Partial::new(
+                stream_finding(
                     info,
-                    Arc::from(format!("{:?}", l.stream)),
-                    seed(
-                        info.severity,
-                        format!("{what} in {} {}", l.stream.account, l.stream.region),
-                        &l.stream,
-                        info.fix,
-                    ),
-                );
-                p.regions.insert(l.stream.region.clone());
-                p
+                    format!("{:?}", l.stream),
+                    format!("{what} in {} {}", l.stream.account, l.stream.region),
+                    &l.stream,
+                )
             });
         p.count += 1;
         if let Some(t) = l.delivered {
@@ -180,21 +187,15 @@ pub fn findings(r: &Report) -> Vec<Partial> {
         let stream = Stream::from(&name.chain());
         let info = &digest_invalid::INFO;
         let p = bad.entry(stream.clone()).or_insert_with(|| {
-            let mut p = Partial::new(
+            stream_finding(
                 info,
-                Arc::from(format!("{stream:?}")),
-                seed(
-                    info.severity,
-                    format!(
-                        "digest files fail their checks in {} {}",
-                        stream.account, stream.region
-                    ),
-                    &stream,
-                    info.fix,
+                format!("{stream:?}"),
+                format!(
+                    "digest files fail their checks in {} {}",
+                    stream.account, stream.region
                 ),
-            );
-            p.regions.insert(stream.region.clone());
-            p
+                &stream,
+            )
         });
         p.count += 1;
         if let Some(t) = d.end {
@@ -226,13 +227,8 @@ pub fn findings(r: &Report) -> Vec<Partial> {
                 after.clone(),
             ),
         };
-        let mut p = Partial::new(
-            info,
-            Arc::from(format!("{:?}:{key}", b.chain)),
-            seed(info.severity, title, &stream, info.fix),
-        );
+        let mut p = stream_finding(info, format!("{:?}:{key}", b.chain), title, &stream);
         p.count = 1;
-        p.regions.insert(stream.region.clone());
         p.evidence("trails", &b.chain.trail);
         p.evidence("home_region", &b.chain.home_region);
         if let Some(t) = b.from {
@@ -267,21 +263,15 @@ pub fn findings(r: &Report) -> Vec<Partial> {
         }
         let info = &log_validation_disabled::INFO;
         let p = unvalidated.entry(l.stream.clone()).or_insert_with(|| {
-            let mut p = Partial::new(
+            stream_finding(
                 info,
-                Arc::from(format!("{:?}:none", l.stream)),
-                seed(
-                    info.severity,
-                    format!(
-                        "log files without any digest in {} {}",
-                        l.stream.account, l.stream.region
-                    ),
-                    &l.stream,
-                    info.fix,
+                format!("{:?}:none", l.stream),
+                format!(
+                    "log files without any digest in {} {}",
+                    l.stream.account, l.stream.region
                 ),
-            );
-            p.regions.insert(l.stream.region.clone());
-            p
+                &l.stream,
+            )
         });
         p.count += 1;
         if let Some(t) = l.delivered {
