@@ -177,10 +177,29 @@ fn bench_decode(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // gunzip per backend: what the decoder uses (libdeflate whole-buffer, falling back to
+    // streaming), each backend alone, so a regression in one shows on its own.
     let mut out = Vec::new();
     g.bench_function("gunzip_capped", |b| {
         b.iter(|| {
             gunzip_capped(black_box(&gz), 1 << 30, &mut out).expect("gunzip");
+            black_box(out.len())
+        })
+    });
+    g.bench_function("gunzip_libdeflate_whole", |b| {
+        b.iter(|| {
+            assert!(trailguard::decode::gunzip::inflate_whole(
+                black_box(&gz),
+                1 << 30,
+                &mut out
+            ));
+            black_box(out.len())
+        })
+    });
+    g.bench_function("gunzip_flate2_streaming", |b| {
+        b.iter(|| {
+            let r = trailguard::decode::gunzip::gunzip_stream(black_box(&gz), 1 << 30, &mut out);
+            assert!(matches!(r, Ok(None)));
             black_box(out.len())
         })
     });

@@ -1,5 +1,13 @@
 //! gunzip with a hard cap: the output buffer never grows past the cap (plus padding), so a
 //! gzip bomb costs at most the cap, never the doubling of a `read_to_end`.
+//!
+//! Two decoders. CloudTrail objects are single gzip members of a few MB whose trailer states
+//! their size, so the fast path ([`inflate_whole`]) allocates that size once (checked against
+//! the cap first) and inflates the whole object in one call with libdeflate, which checks each
+//! member's CRC-32 and size itself. Whenever it cannot finish (no trailer, a trailer that lies
+//! or exceeds the cap, damage, garbage after a member), the object is inflated again by the
+//! capped streaming decoder (flate2 on zlib-rs), which keeps what came before damage for the
+//! salvage and refuses anything past the cap.
 
 use crate::error::DecodeError;
 use std::io::Read;
@@ -28,8 +36,46 @@ pub fn gunzip_capped(raw: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<(), De
 /// Like [`gunzip_capped`], but a corrupt or truncated stream is not an error here: `out` then
 /// holds everything inflated before the damage and the error is returned beside it, for the
 /// salvage of whole records. Exceeding `limit` is always an error, and `out` is then empty.
-#[allow(clippy::disallowed_types)] // the one place a gzip decoder is allowed: it is capped
 pub fn gunzip_prefix(
+    raw: &[u8],
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<Option<std::io::Error>, DecodeError> {
+    if inflate_whole(raw, limit, out) {
+        return Ok(None);
+    }
+    gunzip_stream(raw, limit, out)
+}
+
+/// The fast path: every member of `raw` inflated whole into `out`, never past `limit` bytes.
+/// The buffer is first sized to what the last trailer states (refused above `limit`); the
+/// members of a multi-member object that turn out larger in all grow it by doubling, within
+/// `limit`. `false` (and `out` empty) when it cannot finish; the caller then uses the
+/// streaming decoder, which tells damage from a lie and keeps what came before damage.
+pub fn inflate_whole(raw: &[u8], limit: u64, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let Some(stated) = trailer_size(raw).filter(|&s| s <= limit) else {
+        return false;
+    };
+    let (Ok(stated), Ok(limit)) = (usize::try_from(stated), usize::try_from(limit)) else {
+        return false;
+    };
+    let before = out.capacity();
+    let done = libdeflate::with(|d| d.gunzip_members(raw, stated, limit, out));
+    if !done {
+        out.clear();
+        // Leave the buffer as the streaming decoder expects it (its reads, and so the prefix
+        // it keeps of a damaged stream, follow the room it is given).
+        if out.capacity() > before.max(stated.saturating_add(1 + simd_json::INPUT_PADDING)) {
+            out.shrink_to(before.max(stated.saturating_add(1 + simd_json::INPUT_PADDING)));
+        }
+    }
+    done
+}
+
+/// The streaming decoder alone (what [`gunzip_prefix`] falls back to).
+#[allow(clippy::disallowed_types)] // the one place a gzip decoder is allowed: it is capped
+pub fn gunzip_stream(
     raw: &[u8],
     limit: u64,
     out: &mut Vec<u8>,
@@ -63,7 +109,10 @@ pub fn gunzip_prefix(
         // never grows the buffer itself.
         let room = out.capacity() - out.len() - pad;
         match (&mut dec).take(room as u64).read_to_end(out) {
-            Ok(n) if n < room => break Ok(None),
+            // The end, unless it came one byte past the limit (that byte is what the room
+            // past the limit is for).
+            Ok(n) if n < room && out.len() <= limit_len => break Ok(None),
+            Ok(n) if n < room => break Err(DecodeError::TooLarge { limit }),
             Ok(_) => {}
             // Whatever was inflated before the damage is already in `out`.
             Err(e) => break Ok(Some(e)),
@@ -74,6 +123,110 @@ pub fn gunzip_prefix(
         out.shrink_to(CHUNK);
     }
     result
+}
+
+/// libdeflate's gzip decoder, one per thread (allocating one costs a few KB and a page fault or
+/// two; objects are many).
+mod libdeflate {
+    use libdeflate_sys::{
+        libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
+        libdeflate_gzip_decompress_ex, libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE,
+        libdeflate_result_LIBDEFLATE_SUCCESS,
+    };
+    use std::cell::RefCell;
+    use std::ptr::NonNull;
+
+    pub(super) struct Inflater(NonNull<libdeflate_decompressor>);
+
+    impl Drop for Inflater {
+        fn drop(&mut self) {
+            // SAFETY: the pointer came from `libdeflate_alloc_decompressor` and is freed once.
+            unsafe { libdeflate_free_decompressor(self.0.as_ptr()) }
+        }
+    }
+
+    impl Inflater {
+        fn new() -> Option<Self> {
+            // SAFETY: no arguments; a null return (out of memory) is handled.
+            NonNull::new(unsafe { libdeflate_alloc_decompressor() }).map(Inflater)
+        }
+
+        /// Inflates the members of `raw` one after another onto `out` (empty), in a buffer
+        /// of `first` bytes grown by doubling up to `limit` when the members need more, never
+        /// writing past `limit` bytes in all (the buffer keeps room for the parser's padding).
+        /// `false` on any failure: bad data, a CRC or size mismatch, garbage after a member,
+        /// or more output than `limit`.
+        pub(super) fn gunzip_members(
+            &mut self,
+            raw: &[u8],
+            first: usize,
+            limit: usize,
+            out: &mut Vec<u8>,
+        ) -> bool {
+            debug_assert!(out.is_empty() && first <= limit);
+            let pad = 1 + simd_json::INPUT_PADDING;
+            let mut size = first;
+            out.reserve_exact(size.saturating_add(pad));
+            let mut pos = 0usize;
+            while pos < raw.len() {
+                let room = size - out.len();
+                let input = &raw[pos..];
+                let spare = out.spare_capacity_mut();
+                if spare.len() < room {
+                    return false;
+                }
+                let (mut used_in, mut written) = (0usize, 0usize);
+                // SAFETY: the decompressor is ours and used by one thread; `input` is valid for
+                // its length; libdeflate writes at most `room` bytes into `spare`, which holds
+                // at least that many, and reports how many it read and wrote.
+                let r = unsafe {
+                    libdeflate_gzip_decompress_ex(
+                        self.0.as_ptr(),
+                        input.as_ptr().cast(),
+                        input.len(),
+                        spare.as_mut_ptr().cast(),
+                        room,
+                        &mut used_in,
+                        &mut written,
+                    )
+                };
+                if r == libdeflate_result_LIBDEFLATE_INSUFFICIENT_SPACE && size < limit {
+                    // A later member of a multi-member object: more room, and the member again.
+                    size = size.saturating_mul(2).max(size + (256 << 10)).min(limit);
+                    out.reserve_exact(size.saturating_add(pad) - out.len());
+                    continue;
+                }
+                if r != libdeflate_result_LIBDEFLATE_SUCCESS
+                    || used_in == 0
+                    || used_in > input.len()
+                    || written > room
+                {
+                    return false;
+                }
+                // SAFETY: libdeflate initialised the first `written` bytes of the spare room.
+                unsafe { out.set_len(out.len() + written) };
+                pos += used_in;
+            }
+            true
+        }
+    }
+
+    thread_local! {
+        static INFLATER: RefCell<Option<Inflater>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` with this thread's decoder; `false` when none can be had.
+    pub(super) fn with(f: impl FnOnce(&mut Inflater) -> bool) -> bool {
+        INFLATER.with(|cell| {
+            let Ok(mut slot) = cell.try_borrow_mut() else {
+                return false;
+            };
+            if slot.is_none() {
+                *slot = Inflater::new();
+            }
+            slot.as_mut().is_some_and(f)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +282,89 @@ mod tests {
         assert!(err.is_some());
         assert!(out.starts_with(b"first member"));
         assert!(gunzip_capped(&two, 1 << 20, &mut out).is_err());
+    }
+
+    #[test]
+    fn the_fast_path_takes_honest_objects_and_refuses_the_rest() {
+        let data = b"{\"Records\":[]} ".repeat(50_000);
+        let one = gz(&data);
+        let mut out = Vec::new();
+        assert!(inflate_whole(&one, 1 << 30, &mut out));
+        assert_eq!(out, data);
+        // Members concatenate on the fast path too, growing the buffer within the limit.
+        let mut two = gz(b"abc");
+        two.extend(gz(b"defgh"));
+        assert!(inflate_whole(&two, 100, &mut out));
+        assert_eq!(out, b"abcdefgh");
+        let mut big_first = gz(&data);
+        big_first.extend(gz(b"x"));
+        assert!(inflate_whole(&big_first, 1 << 30, &mut out));
+        assert_eq!(out.len(), data.len() + 1);
+        // ... but never past it: members larger in all than the limit are refused (the
+        // streaming decoder then says so).
+        let mut fresh = Vec::new();
+        assert!(!inflate_whole(&big_first, data.len() as u64, &mut fresh));
+        assert!(fresh.capacity() <= data.len() + 1 + simd_json::INPUT_PADDING);
+        // (The streaming decoder used to accept exactly one byte past its limit when the
+        // stream ended there.)
+        let r = gunzip_capped(&big_first, data.len() as u64, &mut out);
+        assert!(
+            matches!(r, Err(DecodeError::TooLarge { .. })),
+            "{r:?} {}",
+            out.len()
+        );
+
+        // A trailer above the cap is never allocated.
+        assert!(!inflate_whole(&one, 1000, &mut out));
+        assert!(out.capacity() < data.len());
+        // A wrong CRC: refused by both decoders.
+        let mut bad_crc = one.clone();
+        let n = bad_crc.len();
+        bad_crc[n - 8] ^= 1;
+        assert!(!inflate_whole(&bad_crc, 1 << 30, &mut out));
+        assert!(gunzip_capped(&bad_crc, 1 << 30, &mut out).is_err());
+        // Truncated: the fast path refuses, the streaming one keeps the prefix.
+        let cut = &one[..one.len() / 2];
+        assert!(!inflate_whole(cut, 1 << 30, &mut out));
+        let damage = gunzip_prefix(cut, 1 << 30, &mut out).unwrap();
+        assert!(damage.is_some() && !out.is_empty() && data.starts_with(&out));
+        // Garbage after a whole member: the streaming decoder decides, as before.
+        let mut tail = gz(b"abc");
+        tail.extend_from_slice(&[0u8; 32]);
+        assert!(!inflate_whole(&tail, 1 << 20, &mut out));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn both_decoders_agree(chunks in proptest::collection::vec(
+            proptest::collection::vec(proptest::num::u8::ANY, 0..2000), 1..4),
+            flip in proptest::option::of((0usize..4000, 0u8..8)),
+            limit in 0u64..10_000) {
+            let mut raw = Vec::new();
+            for c in &chunks {
+                raw.extend(gz(c));
+            }
+            if let Some((at, bit)) = flip {
+                let at = at % raw.len();
+                raw[at] ^= 1 << bit;
+            }
+            let mut fast = Vec::new();
+            let mut slow = Vec::new();
+            let ok_fast = inflate_whole(&raw, limit, &mut fast);
+            let slow_r = gunzip_stream(&raw, limit, &mut slow);
+            if ok_fast {
+                // Whatever the fast path accepts, the streaming one reads to the same bytes.
+                proptest::prop_assert!(matches!(slow_r, Ok(None)));
+                proptest::prop_assert_eq!(&fast, &slow);
+                proptest::prop_assert!(fast.len() as u64 <= limit);
+            }
+            let mut both = Vec::new();
+            let r = gunzip_prefix(&raw, limit, &mut both);
+            proptest::prop_assert_eq!(r.is_ok(), slow_r.is_ok());
+            if let (Ok(a), Ok(b)) = (&r, &slow_r) {
+                proptest::prop_assert_eq!(a.is_some(), b.is_some());
+                proptest::prop_assert_eq!(&both, &slow);
+            }
+        }
     }
 }
