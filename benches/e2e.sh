@@ -5,6 +5,15 @@
 #   benches/e2e.sh --size 3G            # bigger corpus
 #   benches/e2e.sh --days 7             # RSS scaling: 7 days and 14 days at the same events/day
 #   benches/e2e.sh --s3                 # also scan the corpus through S3 (SeaweedFS on 127.0.0.1)
+#   benches/e2e.sh --s3 --scale10       # everything issue 11 asks for in one run (see below)
+#
+# In one run, on the first corpus: gzip -dc and trailguard scan alternate --reps times (default
+# 3; the medians are compared), then `scan --threads 1` (speed-up of 2 threads over 1), DuckDB
+# answering the same question from the same files (per-principal, per-event-source,
+# per-event-name counts to Parquet; pip duckdb, 2 threads, read_json + unnest(Records), only
+# the needed fields), with --s3 the same scan from SeaweedFS (wall time and the trailguard
+# process's CPU seconds against the local scan's), and with --scale10 a corpus ten times the
+# size scanned once, for peak RSS against the first.
 #
 # trailguard scans <corpus>/AWSLogs (the bucket's content; MANIFEST.txt is beside it).
 # Both sides run with a WARM page cache: nothing is dropped; every corpus is read once (cat >
@@ -26,6 +35,9 @@ usage: benches/e2e.sh [options]
   --seed N               generator seed (default 42)
   --s3                   also time `trailguard scan s3://...` against SeaweedFS (needs `weed`)
   --s3-port PORT         SeaweedFS S3 port on 127.0.0.1 (default 8333)
+  --reps N               alternating gzip/scan runs per corpus (default 3; medians compared)
+  --scale10              also scan a corpus 10x --size once (peak RSS at ten times the data)
+  --no-duckdb            skip the DuckDB comparison
   --skip-scan            only time gzip (e.g. before `trailguard scan` exists)
   --no-build             do not run cargo build
   -h, --help             this help
@@ -41,6 +53,9 @@ S3=0
 S3_PORT=8333
 SKIP_SCAN=0
 BUILD=1
+REPS=3
+SCALE10=0
+DUCKDB=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --size) SIZE=$2; shift 2 ;;
@@ -51,6 +66,9 @@ while [[ $# -gt 0 ]]; do
         --s3) S3=1; shift ;;
         --s3-port) S3_PORT=$2; shift 2 ;;
         --skip-scan) SKIP_SCAN=1; shift ;;
+        --reps) REPS=$2; shift 2 ;;
+        --scale10) SCALE10=1; shift ;;
+        --no-duckdb) DUCKDB=0; shift ;;
         --no-build) BUILD=0; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "e2e.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -124,8 +142,11 @@ timed() {
     fi
     t1=$(now)
     T_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
-    T_RSS=""
-    [[ -f $tf ]] && T_RSS=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
+    T_RSS=""; T_CPU=""
+    if [[ -f $tf ]]; then
+        T_RSS=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
+        T_CPU=$(awk -F': ' '/User time \(seconds\)/{u=$2} /System time \(seconds\)/{s=$2} END{if (u != "") printf "%.2f", u+s}' "$tf")
+    fi
     return $rc
 }
 
@@ -133,6 +154,7 @@ json_field() { # json_field FILE KEY -> value (top-level number/string)
     python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2" 2>/dev/null
 }
 
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{ if (NR % 2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 mb() { awk -v b="$1" 'BEGIN{printf "%.1f", b/1e6}'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", b/1e6/s; else print "n/a" }'; }
 rss_mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}' || echo "n/a"; }
@@ -158,6 +180,12 @@ if [[ -n $DAYS ]]; then
 else
     generate "$CORPUS" --target-bytes "$SIZE"
     LABELS+=("$SIZE"); DIRS+=("$CORPUS")
+    if [[ $SCALE10 == 1 ]]; then
+        BIG=$(awk -v s="$SIZE" 'BEGIN{ u=substr(s, length(s)); n=substr(s, 1, length(s)-1);
+            if (u ~ /[0-9]/) { n=s; u="" } printf "%g%s", n*10, u }')
+        generate "$CORPUS-x10" --target-bytes "$BIG"
+        LABELS+=("$BIG (10x)"); DIRS+=("$CORPUS-x10")
+    fi
 fi
 
 # ---------------------------------------------------------------- runs
@@ -202,39 +230,94 @@ for i in "${!DIRS[@]}"; do
     log "[$label] warming page cache"
     find "$dir/AWSLogs" -type f -print0 | xargs -0 cat >/dev/null
 
-    log "[$label] gzip -dc, 2 streams over $nfiles event files"
-    # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-    timed gzip bash -c 'cd "$1" && find AWSLogs -path "*/CloudTrail/*" -name "*.json.gz" -print0 |
-        xargs -0 -P2 -n 64 gzip -dc >/dev/null' _ "$dir"
-    g_wall=$T_WALL
-    add_row "$label" "gzip -dc (2 streams)" "$g_wall" "$(mbps "$raw" "$g_wall")" "1.00" "$(rss_mb "$T_RSS")" "$written" "-"
-
-    if [[ $HAVE_SCAN == 1 ]]; then
+    # The 10x corpus is scanned once, for its peak RSS; the others alternate gzip and scan.
+    reps=$REPS
+    [[ $label == *"(10x)"* ]] && reps=1
+    declare -a GW=() SW=() SC=() SR=()
+    ev="n/a"; inner="-"
+    for r in $(seq 1 "$reps"); do
+        log "[$label] run $r/$reps: gzip -dc, 2 streams over $nfiles event files"
+        # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+        timed gzip bash -c 'cd "$1" && find AWSLogs -path "*/CloudTrail/*" -name "*.json.gz" -print0 |
+            xargs -0 -P2 -n 64 gzip -dc >/dev/null' _ "$dir"
+        GW+=("$T_WALL"); g_rss=$T_RSS
+        [[ $HAVE_SCAN == 1 ]] || continue
         out=$WORK/scan-$i
         rm -rf "$out"; mkdir -p "$out"
-        log "[$label] trailguard scan"
+        log "[$label] run $r/$reps: trailguard scan"
         # AWSLogs/ is what a trail bucket holds (MANIFEST.txt sits beside it, not in it).
         if timed scan "$TG" scan "$dir/AWSLogs" --out "$out" --quiet; then
-            s_wall=$T_WALL
-            ratio=$(awk -v a="$s_wall" -v b="$g_wall" 'BEGIN{printf "%.2f", a/b}')
-            rss=$(rss_mb "$T_RSS")
-            ev="n/a"; inner="-"
+            SW+=("$T_WALL"); SC+=("${T_CPU:-0}"); SR+=("$(rss_mb "$T_RSS")")
             if [[ -f $out/summary.json ]]; then
                 ev=$(json_field "$out/summary.json" events)
                 inner=$(json_field "$out/summary.json" elapsed_seconds)
-                if [[ $rss == n/a ]]; then
-                    prb=$(json_field "$out/summary.json" peak_rss_bytes)
-                    [[ -n $prb ]] && rss=$(awk -v b="$prb" 'BEGIN{printf "%.0f", b/1048576}')
-                fi
-                if [[ $ev != "$uniq" && $ev != "$written" ]]; then
-                    NOTES+=("[$label] scan counted $ev events; manifest: unique_events=$uniq, events_written=$written")
-                fi
-            else
-                NOTES+=("[$label] scan wrote no summary.json")
             fi
-            add_row "$label" "trailguard scan" "$s_wall" "$(mbps "$raw" "$s_wall")" "$ratio" "$rss" "$ev" "$inner"
         else
             NOTES+=("[$label] trailguard scan failed (exit code != 0)")
+        fi
+    done
+    g_wall=$(median "${GW[@]}")
+    add_row "$label" "gzip -dc (2 streams)" "$g_wall" "$(mbps "$raw" "$g_wall")" "1.00" "$(rss_mb "$g_rss")" "$written" "-"
+    [[ $reps -gt 1 ]] && NOTES+=("[$label] gzip runs: ${GW[*]} s (median $g_wall)")
+    if [[ ${#SW[@]} -gt 0 ]]; then
+        s_wall=$(median "${SW[@]}")
+        s_cpu=$(median "${SC[@]}")
+        ratio=$(awk -v a="$s_wall" -v b="$g_wall" 'BEGIN{printf "%.2f", a/b}')
+        rss=$(printf '%s\n' "${SR[@]}" | sort -g | tail -1)
+        [[ $reps -gt 1 ]] && NOTES+=("[$label] scan runs: ${SW[*]} s (median $s_wall; CPU user+sys median $s_cpu s)")
+        if [[ $ev != "$uniq" && $ev != "$written" ]]; then
+            NOTES+=("[$label] scan counted $ev events; manifest: unique_events=$uniq, events_written=$written")
+        fi
+        add_row "$label" "trailguard scan" "$s_wall" "$(mbps "$raw" "$s_wall")" "$ratio" "$rss" "$ev" "$inner"
+        if [[ $i == 0 ]]; then
+            LOCAL_CPU=$s_cpu; LOCAL_WALL=$s_wall; LOCAL_RSS=$rss
+        elif [[ $label == *"(10x)"* && -n ${LOCAL_RSS:-} ]]; then
+            NOTES+=("peak RSS at 10x the data: $rss MB against $LOCAL_RSS MB ($(awk -v a="$rss" -v b="$LOCAL_RSS" 'BEGIN{printf "%+.1f%%", (a/b-1)*100}'))")
+        fi
+    fi
+
+    [[ $i == 0 && $HAVE_SCAN == 1 && -n ${LOCAL_WALL:-} ]] || continue
+    out=$WORK/scan-t1; rm -rf "$out"; mkdir -p "$out"
+    log "[$label] trailguard scan --threads 1"
+    if timed scan-t1 "$TG" scan "$dir/AWSLogs" --out "$out" --quiet --threads 1; then
+        add_row "$label" "trailguard scan --threads 1" "$T_WALL" "$(mbps "$raw" "$T_WALL")" \
+            "$(awk -v a="$T_WALL" -v b="$g_wall" 'BEGIN{printf "%.2f", a/b}')" "$(rss_mb "$T_RSS")" "$(json_field "$out/summary.json" events)" "-"
+        NOTES+=("threads: --threads 1 took $T_WALL s, 2 threads $LOCAL_WALL s: speed-up $(awk -v a="$T_WALL" -v b="$LOCAL_WALL" 'BEGIN{printf "%.2fx", a/b}')")
+    fi
+    if [[ $DUCKDB == 1 ]]; then
+        if python3 -c 'import duckdb' 2>/dev/null; then
+            log "[$label] DuckDB: per-principal, per-source, per-name counts to Parquet"
+            # shellcheck disable=SC2016
+            if timed duckdb python3 -c '
+import duckdb, glob, sys
+d, out = sys.argv[1], sys.argv[2]
+# The event logs only (CloudTrail/, not CloudTrail-Digest/ or CloudTrail-Insight/), org and
+# account layouts alike: the files gzip -dc and trailguard read.
+files = sorted(glob.glob(d + "/AWSLogs/**/CloudTrail/**/*.json.gz", recursive=True))
+con = duckdb.connect()
+con.execute("SET threads = 2")
+con.execute("SET enable_progress_bar = false")
+con.execute(f"""
+COPY (
+  SELECT coalesce(r.userIdentity.arn, r.userIdentity.type) AS principal,
+         r.eventSource AS event_source, r.eventName AS event_name, count(*) AS events
+  FROM (SELECT unnest(Records) AS r FROM read_json($files,
+        columns = {{\x27Records\x27: \x27STRUCT(eventSource VARCHAR, eventName VARCHAR,
+                    userIdentity STRUCT(type VARCHAR, arn VARCHAR))[]\x27}},
+        format = \x27auto\x27))
+  GROUP BY ALL
+) TO \x27{out}\x27 (FORMAT parquet)""", {"files": files})
+print(con.execute(f"SELECT sum(events) FROM \x27{out}\x27").fetchone()[0])
+' "$dir" "$WORK/duckdb.parquet" >"$WORK/duckdb.out"; then
+                d_wall=$T_WALL
+                add_row "$label" "DuckDB read_json (2 threads)" "$d_wall" "$(mbps "$raw" "$d_wall")" \
+                    "$(awk -v a="$d_wall" -v b="$g_wall" 'BEGIN{printf "%.2f", a/b}')" "$(rss_mb "$T_RSS")" "$(cat "$WORK/duckdb.out")" "-"
+                NOTES+=("DuckDB $(python3 -c 'import duckdb; print(duckdb.__version__)'): $d_wall s against trailguard scan $LOCAL_WALL s: trailguard $(awk -v a="$d_wall" -v b="$LOCAL_WALL" 'BEGIN{printf "%.1fx", a/b}') faster (DuckDB counts every copy; trailguard deduplicates)")
+            else
+                NOTES+=("DuckDB comparison failed (see stderr)")
+            fi
+        else
+            NOTES+=("DuckDB skipped: python3 cannot import duckdb (pip install duckdb)")
         fi
     fi
 done
@@ -260,6 +343,9 @@ if [[ $S3 == 1 ]]; then
                 inner=$(json_field "$out/summary.json" elapsed_seconds)
             fi
             add_row "$label" "trailguard scan (S3)" "$T_WALL" "$(mbps "$raw" "$T_WALL")" "-" "$(rss_mb "$T_RSS")" "$ev" "$inner"
+            if [[ -n $T_CPU && -n ${LOCAL_CPU:-} ]]; then
+                NOTES+=("S3 client CPU (trailguard process, user+sys): $T_CPU s from SeaweedFS against $LOCAL_CPU s from disk: $(awk -v a="$T_CPU" -v b="$LOCAL_CPU" 'BEGIN{printf "%.2fx", a/b}'); wall $T_WALL s against $LOCAL_WALL s")
+            fi
         else
             NOTES+=("[$label] trailguard scan over S3 failed")
         fi
