@@ -205,31 +205,47 @@ impl<'t, 'i> Event<'t, 'i> {
         let o = v.as_object()?;
         let mut e = Event::default();
         for (k, v) in o.iter() {
-            match k {
-                "eventVersion" => e.event_version = str_of(v),
-                "eventTime" => {
-                    e.event_time = str_of(v);
-                    e.time_ms = e.event_time.and_then(crate::time::parse_event_time);
-                }
-                "eventSource" => e.event_source = str_of(v),
-                "eventName" => e.event_name = str_of(v),
-                "awsRegion" => e.aws_region = str_of(v),
-                "sourceIPAddress" => e.source_ip = str_of(v),
-                "userAgent" => e.user_agent = str_of(v),
-                "eventID" => e.event_id = str_of(v),
-                "eventType" => e.event_type = str_of(v),
-                "errorCode" => e.error_code = str_of(v),
-                "errorMessage" => e.error_message = str_of(v),
-                "recipientAccountId" => e.recipient_account_id = str_of(v),
-                "readOnly" => e.read_only = bool_of(v),
-                "managementEvent" => e.management_event = bool_of(v),
-                "eventCategory" => e.event_category = str_of(v),
-                "userIdentity" => e.user_identity = v.as_object().map(parse_identity),
-                "requestParameters" => e.request_parameters = non_null(v),
-                "responseElements" => e.response_elements = non_null(v),
-                "additionalEventData" => e.additional_event_data = non_null(v),
-                "resources" => e.resources = non_null(v),
-                "serviceEventDetails" => e.service_event_details = non_null(v),
+            // By length first: most keys are then told apart by one comparison of a constant
+            // size, which the compiler turns into a few loads (this runs for every key of
+            // every event).
+            let k = k.as_bytes();
+            match k.len() {
+                7 if k == b"eventID" => e.event_id = str_of(v),
+                8 if k == b"readOnly" => e.read_only = bool_of(v),
+                9 => match k {
+                    b"eventTime" => {
+                        e.event_time = str_of(v);
+                        e.time_ms = e.event_time.and_then(crate::time::parse_event_time);
+                    }
+                    b"eventName" => e.event_name = str_of(v),
+                    b"awsRegion" => e.aws_region = str_of(v),
+                    b"userAgent" => e.user_agent = str_of(v),
+                    b"eventType" => e.event_type = str_of(v),
+                    b"errorCode" => e.error_code = str_of(v),
+                    b"resources" => e.resources = non_null(v),
+                    _ => {}
+                },
+                11 if k == b"eventSource" => e.event_source = str_of(v),
+                12 => match k {
+                    b"eventVersion" => e.event_version = str_of(v),
+                    b"errorMessage" => e.error_message = str_of(v),
+                    b"userIdentity" => e.user_identity = v.as_object().map(parse_identity),
+                    _ => {}
+                },
+                13 if k == b"eventCategory" => e.event_category = str_of(v),
+                15 => match k {
+                    b"sourceIPAddress" => e.source_ip = str_of(v),
+                    b"managementEvent" => e.management_event = bool_of(v),
+                    _ => {}
+                },
+                16 if k == b"responseElements" => e.response_elements = non_null(v),
+                17 if k == b"requestParameters" => e.request_parameters = non_null(v),
+                18 if k == b"recipientAccountId" => e.recipient_account_id = str_of(v),
+                19 => match k {
+                    b"additionalEventData" => e.additional_event_data = non_null(v),
+                    b"serviceEventDetails" => e.service_event_details = non_null(v),
+                    _ => {}
+                },
                 _ => {}
             }
         }
@@ -556,6 +572,48 @@ mod tests {
         let tape = simd_json::to_tape(&mut buf).unwrap();
         let e = Event::from_value(tape.as_value()).unwrap();
         f(e)
+    }
+
+    #[test]
+    fn every_top_level_field_is_read_and_unknown_or_near_miss_keys_are_not() {
+        let json = r#"{"eventVersion":"1.09","eventTime":"2024-05-01T00:00:00Z",
+            "eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1",
+            "sourceIPAddress":"203.0.113.7","userAgent":"aws-cli","eventID":"id-1",
+            "eventType":"AwsApiCall","errorCode":"AccessDenied","errorMessage":"no",
+            "recipientAccountId":"111122223333","readOnly":"true","managementEvent":false,
+            "eventCategory":"Data","userIdentity":{"type":"Root"},
+            "requestParameters":{"a":1},"responseElements":{"b":2},
+            "additionalEventData":{"c":3},"resources":[{"ARN":"x"}],
+            "serviceEventDetails":{"d":4},
+            "eventNamf":"X","EventName":"Y","requestID":"r","eventid":"z"}"#;
+        with(json, |e| {
+            assert_eq!(e.event_version, Some("1.09"));
+            assert_eq!(e.event_time, Some("2024-05-01T00:00:00Z"));
+            assert!(e.time_ms.is_some());
+            assert_eq!(e.event_source, Some("s3.amazonaws.com"));
+            assert_eq!(e.event_name, Some("GetObject"));
+            assert_eq!(e.aws_region, Some("eu-west-1"));
+            assert_eq!(e.source_ip, Some("203.0.113.7"));
+            assert_eq!(e.user_agent, Some("aws-cli"));
+            assert_eq!(e.event_id, Some("id-1"));
+            assert_eq!(e.event_type, Some("AwsApiCall"));
+            assert_eq!(e.error_code, Some("AccessDenied"));
+            assert_eq!(e.error_message, Some("no"));
+            assert_eq!(e.recipient_account_id, Some("111122223333"));
+            assert_eq!(e.read_only, Some(true));
+            assert_eq!(e.management_event, Some(false));
+            assert_eq!(e.event_category, Some("Data"));
+            assert_eq!(e.user_identity.and_then(|u| u.kind), Some("Root"));
+            for v in [
+                e.request_parameters,
+                e.response_elements,
+                e.additional_event_data,
+                e.resources,
+                e.service_event_details,
+            ] {
+                assert!(v.is_some());
+            }
+        });
     }
 
     fn principal(json: &str) -> (String, String) {
