@@ -6,7 +6,8 @@
 //! else its day folder, else its modification time; the account and region are the key's
 //! (`AWSLogs/[o-org/]<account>/CloudTrail/<region>/`), `unknown` outside that layout.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::source::ObjectRef;
 
@@ -27,8 +28,9 @@ pub struct Cell {
     pub bytes: u64,
 }
 
-/// A cell's key: account, region, hour start in epoch ms (`None`: no time known).
-pub type CellKey = (String, String, Option<i64>);
+/// A cell's key: account, region, hour start in epoch ms (`None`: no time known). The names
+/// are shared by every cell of their stream (a run of years has a cell per hour).
+pub type CellKey = (Arc<str>, Arc<str>, Option<i64>);
 
 /// The cells of a run, by `(account, region, hour start in epoch ms)` (`None`: no time known).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub struct Coverage {
     /// that states a later one was not written by CloudTrail, and its object goes to the
     /// cell without a time.
     latest: i64,
+    /// Account and region names, one allocation each for all their cells.
+    names: BTreeSet<Arc<str>>,
 }
 
 impl Default for Coverage {
@@ -53,18 +57,15 @@ impl Coverage {
         Coverage {
             cells: BTreeMap::new(),
             latest: now.saturating_add(crate::pipeline::MAX_SKEW_MS),
+            names: BTreeSet::new(),
         }
     }
 
     /// Adds one object that was read.
     pub fn add(&mut self, obj: &ObjectRef, records: u64, events: u64, duplicates: u64, bytes: u64) {
         let layout = obj.layout.as_ref();
-        let account = layout
-            .and_then(|l| l.account.clone())
-            .unwrap_or_else(|| "unknown".into());
-        let region = layout
-            .and_then(|l| l.region.clone())
-            .unwrap_or_else(|| "unknown".into());
+        let account = self.name(layout.and_then(|l| l.account.as_deref()));
+        let region = self.name(layout.and_then(|l| l.region.as_deref()));
         let hour = crate::source::layout::name_time(&obj.display_name())
             .or_else(|| obj.day().map(|d| i64::from(d) * crate::time::DAY_MS))
             .or(obj.modified)
@@ -76,6 +77,17 @@ impl Coverage {
         c.events += events;
         c.duplicates += duplicates;
         c.bytes += bytes;
+    }
+
+    /// The shared copy of a name (`unknown` when there is none).
+    fn name(&mut self, s: Option<&str>) -> Arc<str> {
+        let s = s.unwrap_or("unknown");
+        if let Some(a) = self.names.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = s.into();
+        self.names.insert(a.clone());
+        a
     }
 }
 

@@ -43,8 +43,8 @@ pub fn find(coverage: &Coverage, min_hours: u32, findings: &Findings) -> Vec<Par
     for ((account, region, hour), cell) in &coverage.cells {
         if let Some(h) = hour
             && cell.objects > 0
-            && account != "unknown"
-            && region != "unknown"
+            && &**account != "unknown"
+            && &**region != "unknown"
         {
             streams
                 .entry((account, region))

@@ -40,11 +40,8 @@ fn partition(region: &str) -> &'static str {
 pub fn find(coverage: &Coverage) -> Vec<Partial> {
     let mut by_account: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for ((account, region, _), cell) in &coverage.cells {
-        if cell.events > 0 && account != "unknown" && region != "unknown" {
-            by_account
-                .entry(account.as_str())
-                .or_default()
-                .insert(region.as_str());
+        if cell.events > 0 && &**account != "unknown" && &**region != "unknown" {
+            by_account.entry(account).or_default().insert(region);
         }
     }
     let mut out = Vec::new();
@@ -106,7 +103,7 @@ mod tests {
         let mut c = Coverage::default();
         for (i, (a, r, events)) in cells.iter().enumerate() {
             c.cells.insert(
-                (a.to_string(), r.to_string(), Some(i as i64 * 3_600_000)),
+                ((*a).into(), (*r).into(), Some(i as i64 * 3_600_000)),
                 Cell {
                     objects: 1,
                     events: *events,

@@ -43,13 +43,13 @@ fn batch(
         Arc::new(
             chunk
                 .iter()
-                .map(|(k, _)| Some(k.0.as_str()))
+                .map(|(k, _)| Some(&*k.0))
                 .collect::<StringArray>(),
         ),
         Arc::new(
             chunk
                 .iter()
-                .map(|(k, _)| Some(k.1.as_str()))
+                .map(|(k, _)| Some(&*k.1))
                 .collect::<StringArray>(),
         ),
         Arc::new(
