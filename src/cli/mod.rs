@@ -171,24 +171,9 @@ pub struct ScanArgs {
     /// Decoder threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// S3 endpoint for S3-compatible stores (also AWS_ENDPOINT_URL_S3).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// AWS region for S3 requests (default: from profile/environment, else us-east-1).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// AWS named profile (credentials otherwise come from the default chain, like the AWS CLI).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Path-style S3 addressing (implied for localhost endpoints).
-    #[arg(long)]
-    pub path_style: bool,
-    /// S3 GET requests in flight.
-    #[arg(long, default_value_t = 48, value_name = "N")]
-    pub s3_concurrency: usize,
-    /// Attempts per S3 request, with backoff, on throttling and 5xx.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub s3_max_attempts: u32,
+    /// How to reach S3.
+    #[command(flatten)]
+    pub s3: S3Args,
     /// Refuse objects larger than this, compressed or decompressed (gzip bomb guard). Accepts
     /// K, M, G suffixes. Default: the largest object the memory budget can decode (76.8M at
     /// the default budget).
@@ -318,18 +303,48 @@ fn validate_accounts(a: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-impl ScanArgs {
-    /// Turns the arguments into a scan configuration.
-    /// The trails `--trail` names, with their status and selectors ([`trail_report::report`]).
-    /// A name that matches no trail is an error naming it and the trails there are.
-    fn resolve_trails(&self) -> anyhow::Result<Vec<crate::source::trail_report::TrailReport>> {
-        let opts = S3Options {
+/// The S3 options `scan` and `verify` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct S3Args {
+    /// S3 endpoint for S3-compatible stores (also AWS_ENDPOINT_URL_S3).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region for S3 requests (default: from profile/environment, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS named profile (credentials otherwise come from the default chain, like the AWS CLI).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Path-style S3 addressing (implied for localhost endpoints).
+    #[arg(long)]
+    pub path_style: bool,
+    /// S3 GET requests in flight.
+    #[arg(long, default_value_t = 48, value_name = "N")]
+    pub s3_concurrency: usize,
+    /// Attempts per S3 request, with backoff, on throttling and 5xx.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub s3_max_attempts: u32,
+}
+
+impl S3Args {
+    /// The source's S3 options.
+    pub fn options(&self) -> S3Options {
+        S3Options {
             endpoint_url: self.endpoint_url.clone(),
             region: self.region.clone(),
             profile: self.profile.clone(),
             path_style: self.path_style,
             max_attempts: self.s3_max_attempts.max(1),
-        };
+        }
+    }
+}
+
+impl ScanArgs {
+    /// Turns the arguments into a scan configuration.
+    /// The trails `--trail` names, with their status and selectors ([`trail_report::report`]).
+    /// A name that matches no trail is an error naming it and the trails there are.
+    fn resolve_trails(&self) -> anyhow::Result<Vec<crate::source::trail_report::TrailReport>> {
+        let opts = self.s3.options();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -427,15 +442,9 @@ impl ScanArgs {
             },
             fetch: FetchOptions {
                 max_object_size: max,
-                s3_concurrency: self.s3_concurrency.max(1),
+                s3_concurrency: self.s3.s3_concurrency.max(1),
                 local_concurrency: threads.max(2) * 2,
-                s3: S3Options {
-                    endpoint_url: self.endpoint_url.clone(),
-                    region: self.region.clone(),
-                    profile: self.profile.clone(),
-                    path_style: self.path_style,
-                    max_attempts: self.s3_max_attempts.max(1),
-                },
+                s3: self.s3.options(),
                 seen: None,
                 in_flight_bytes: in_flight,
                 exclude: [Some(self.out.clone()), self.state.clone()]

@@ -67,24 +67,12 @@ pub struct VerifyArgs {
     /// Hashing threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// S3 endpoint for S3-compatible stores (also AWS_ENDPOINT_URL_S3).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
     /// CloudTrail endpoint for ListPublicKeys (also AWS_ENDPOINT_URL_CLOUDTRAIL).
     #[arg(long, value_name = "URL")]
     pub cloudtrail_endpoint_url: Option<String>,
-    /// AWS region for S3 requests (default: from profile/environment, else us-east-1).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// AWS named profile.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Path-style S3 addressing (implied for localhost endpoints).
-    #[arg(long)]
-    pub path_style: bool,
-    /// S3 GET requests in flight.
-    #[arg(long, default_value_t = 48, value_name = "N")]
-    pub s3_concurrency: usize,
+    /// How to reach S3.
+    #[command(flatten)]
+    pub s3: super::S3Args,
     /// Refuse objects larger than this, compressed or decompressed. Accepts K, M, G suffixes.
     #[arg(long, default_value = "256M", value_name = "BYTES")]
     pub max_object_size: String,
@@ -113,13 +101,7 @@ impl VerifyArgs {
                 .map(|n| n.get())
                 .unwrap_or(2)
         });
-        let s3 = S3Options {
-            endpoint_url: self.endpoint_url.clone(),
-            region: self.region.clone(),
-            profile: self.profile.clone(),
-            path_style: self.path_style,
-            max_attempts: 5,
-        };
+        let s3 = self.s3.options();
         let keys = match (&self.public_keys, self.no_signatures) {
             (Some(p), _) => KeySource::File(p.clone()),
             (None, true) => KeySource::None,
@@ -140,7 +122,7 @@ impl VerifyArgs {
             },
             fetch: FetchOptions {
                 max_object_size: max,
-                s3_concurrency: self.s3_concurrency.max(1),
+                s3_concurrency: self.s3.s3_concurrency.max(1),
                 local_concurrency: threads.max(2) * 2,
                 s3,
                 seen: None,

@@ -65,10 +65,9 @@ pub fn inflate_whole(raw: &[u8], limit: u64, out: &mut Vec<u8>) -> bool {
     if !done {
         out.clear();
         // Leave the buffer as the streaming decoder expects it (its reads, and so the prefix
-        // it keeps of a damaged stream, follow the room it is given).
-        if out.capacity() > before.max(stated.saturating_add(1 + simd_json::INPUT_PADDING)) {
-            out.shrink_to(before.max(stated.saturating_add(1 + simd_json::INPUT_PADDING)));
-        }
+        // it keeps of a damaged stream, follow the room it is given): a failed multi-member
+        // growth is given back.
+        out.shrink_to(before.max(stated.saturating_add(1 + simd_json::INPUT_PADDING)));
     }
     done
 }

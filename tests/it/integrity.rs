@@ -139,6 +139,20 @@ fn verify_local(root: &Path) -> Verified {
     verify(&[root.as_os_str(), "--public-keys".as_ref(), keys.as_os_str()])
 }
 
+/// `trailguard scan ROOT -q --out OUT`, which must exit 0.
+fn scan_into(root: &Path, out: &Path) {
+    TrailguardCmd::new()
+        .args([
+            "scan".as_ref(),
+            root.as_os_str(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+        ])
+        .args([out])
+        .run()
+        .assert_code(0);
+}
+
 fn total(v: &Verified, field: &str) -> u64 {
     v.summary["totals"][field]
         .as_u64()
@@ -568,16 +582,7 @@ fn scan_verify_checks_in_the_same_pass() {
     gzip_to(log, &bytes);
     let keys = c.path().join("PUBLIC-KEYS.txt");
     let (plain, checked) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    TrailguardCmd::new()
-        .args([
-            "scan".as_ref(),
-            c.path().as_os_str(),
-            "-q".as_ref(),
-            "--out".as_ref(),
-        ])
-        .args([plain.path()])
-        .run()
-        .assert_code(0);
+    scan_into(c.path(), plain.path());
     TrailguardCmd::new()
         .args([
             "scan".as_ref(),
@@ -614,16 +619,7 @@ fn scan_verify_checks_in_the_same_pass() {
 fn region_not_logged_names_the_hole_in_one_accounts_regions() {
     let c = corpus(&[]);
     let out = tempfile::tempdir().unwrap();
-    TrailguardCmd::new()
-        .args([
-            "scan".as_ref(),
-            c.path().as_os_str(),
-            "-q".as_ref(),
-            "--out".as_ref(),
-        ])
-        .args([out.path()])
-        .run()
-        .assert_code(0);
+    scan_into(c.path(), out.path());
     let f = std::fs::read_to_string(out.path().join("findings.jsonl")).unwrap();
     assert!(
         !f.contains("region-not-logged"),
@@ -641,16 +637,7 @@ fn region_not_logged_names_the_hole_in_one_accounts_regions() {
     assert!(folder.ends_with(region), "{}", folder.display());
     std::fs::remove_dir_all(&folder).unwrap();
     let out = tempfile::tempdir().unwrap();
-    TrailguardCmd::new()
-        .args([
-            "scan".as_ref(),
-            c.path().as_os_str(),
-            "-q".as_ref(),
-            "--out".as_ref(),
-        ])
-        .args([out.path()])
-        .run()
-        .assert_code(0);
+    scan_into(c.path(), out.path());
     let notes: Vec<Value> = std::fs::read_to_string(out.path().join("findings.jsonl"))
         .unwrap()
         .lines()
