@@ -1,7 +1,10 @@
 //! Decoding throughput: `Decoder::decode` on one in-memory CloudTrail object of 1,000 realistic
-//! events (about 1.7 KB each), plain and gzipped, and `gunzip_capped` alone for reference.
+//! events (about 1.7 KB each), plain and gzipped, and each stage on its own: gunzip per
+//! backend, parse (simd-json's tape, which the decoder uses, against sonic-rs's lazy parse
+//! that skips the subtrees it is not asked for), and deduplication.
 //!
-//! Throughput is in uncompressed bytes, so every figure reads as MB/s of event JSON.
+//! Throughput is in uncompressed bytes, so every figure reads as MB/s of event JSON (the
+//! dedup bench counts events).
 //!
 //! Run: `cargo bench --bench decode` (needs `[[bench]] name = "decode" harness = false`).
 
@@ -10,6 +13,80 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::Duration;
 use trailguard::decode::{Decoder, Limits, gunzip_capped};
+use trailguard::event::Event;
+
+/// The fields `Event::from_value` reads, as sonic-rs reads them lazily: strings borrowed (or
+/// unescaped when they must be), the nested documents kept as unparsed slices.
+#[derive(serde::Deserialize)]
+#[allow(non_snake_case, dead_code)]
+struct LazyIdentity<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    principalId: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    arn: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    accountId: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    accessKeyId: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    userName: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    invokedBy: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    sessionContext: Option<sonic_rs::LazyValue<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(non_snake_case, dead_code)]
+struct LazyEvent<'a> {
+    #[serde(borrow)]
+    eventVersion: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    eventTime: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    eventSource: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    eventName: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    awsRegion: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    sourceIPAddress: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    userAgent: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    eventID: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    eventType: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    errorCode: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    errorMessage: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    recipientAccountId: Option<std::borrow::Cow<'a, str>>,
+    readOnly: Option<bool>,
+    managementEvent: Option<bool>,
+    #[serde(borrow)]
+    eventCategory: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    userIdentity: Option<LazyIdentity<'a>>,
+    #[serde(borrow)]
+    requestParameters: Option<sonic_rs::LazyValue<'a>>,
+    #[serde(borrow)]
+    responseElements: Option<sonic_rs::LazyValue<'a>>,
+    #[serde(borrow)]
+    additionalEventData: Option<sonic_rs::LazyValue<'a>>,
+    #[serde(borrow)]
+    resources: Option<sonic_rs::LazyValue<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(non_snake_case)]
+struct LazyDocument<'a> {
+    #[serde(borrow)]
+    Records: Vec<LazyEvent<'a>>,
+}
 
 const EVENTS: usize = 1_000;
 
@@ -202,6 +279,102 @@ fn bench_decode(c: &mut Criterion) {
             assert!(matches!(r, Ok(None)));
             black_box(out.len())
         })
+    });
+    // Parse alone, from a padded copy of the plain document: the tape and `Event::from_value`
+    // for every record (the decoder's way), against sonic-rs reading the same fields and
+    // skipping the nested documents without building them.
+    let mut buf = Vec::with_capacity(plain.len() + simd_json::INPUT_PADDING);
+    let mut buffers = simd_json::Buffers::new(plain.len());
+    let mut tape = simd_json::Tape::null().reset();
+    g.bench_function("parse_simd_json_tape", |b| {
+        b.iter(|| {
+            buf.clear();
+            buf.extend_from_slice(&plain);
+            buf.resize(plain.len() + simd_json::INPUT_PADDING, 0);
+            let mut t = std::mem::replace(&mut tape, simd_json::Tape::null().reset()).reset();
+            simd_json::fill_tape_padded(&mut buf, plain.len(), &mut buffers, &mut t)
+                .expect("parse");
+            let mut seen = 0usize;
+            {
+                let records = t.as_value().get("Records").expect("Records");
+                for v in records.as_array().expect("array").iter() {
+                    let e = Event::from_value(v).expect("event");
+                    seen +=
+                        e.event_name.map_or(0, str::len) + usize::from(e.user_identity.is_some());
+                }
+            }
+            tape = t.reset();
+            black_box(seen)
+        })
+    });
+    let text = std::str::from_utf8(&plain).expect("utf-8");
+    g.bench_function("parse_sonic_rs_lazy", |b| {
+        b.iter(|| {
+            let d: LazyDocument<'_> = sonic_rs::from_str(black_box(text)).expect("parse");
+            let seen: usize = d
+                .Records
+                .iter()
+                .map(|e| {
+                    e.eventName.as_deref().map_or(0, str::len)
+                        + usize::from(e.userIdentity.is_some())
+                })
+                .sum();
+            black_box(seen)
+        })
+    });
+    g.finish();
+
+    // Deduplication alone: the key of every event (its ID mixed with its content), the check
+    // against the set, and the commit of the object's new keys, into a fresh set each time.
+    let owned: Vec<[String; 5]> = (0..EVENTS)
+        .map(|i| {
+            let v: serde_json::Value = serde_json::from_str(&event(i)).expect("event json");
+            [
+                "eventID",
+                "eventTime",
+                "eventSource",
+                "eventName",
+                "recipientAccountId",
+            ]
+            .map(|k| v[k].as_str().expect("string field").to_string())
+        })
+        .collect();
+    let events: Vec<Event<'_, '_>> = owned
+        .iter()
+        .map(|[id, time, source, name, account]| Event {
+            event_id: Some(id),
+            event_time: Some(time),
+            time_ms: trailguard::time::parse_event_time(time),
+            event_source: Some(source),
+            event_name: Some(name),
+            recipient_account_id: Some(account),
+            ..Default::default()
+        })
+        .collect();
+    let mut g = c.benchmark_group("dedup");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(EVENTS as u64));
+    g.bench_function("key_check_commit", |b| {
+        b.iter_batched(
+            trailguard::dedup::Dedup::new,
+            |dedup| {
+                let mut pending = Vec::with_capacity(events.len());
+                for e in &events {
+                    let day = trailguard::time::day_of(e.time_ms.expect("time"));
+                    let key = dedup.event_key(e).expect("key");
+                    if !dedup.contains(day, key) {
+                        pending.push((day, key));
+                    }
+                }
+                trailguard::dedup::sort_for_commit(&mut pending);
+                let taken = dedup.commit_sorted(&pending);
+                assert!(taken.is_empty());
+                black_box(dedup.len())
+            },
+            BatchSize::SmallInput,
+        )
     });
     g.finish();
 }
