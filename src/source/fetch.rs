@@ -259,6 +259,31 @@ fn admit(w: Work, seen: Option<&Seen>) -> Work {
 fn unit_stream(u: Unit, s3: Option<S3>, sel: Selection) -> BoxStream<'static, Work> {
     match u {
         Unit::Local(o) => stream::iter([Work::Fetch(o)]).boxed(),
+        Unit::LocalDay {
+            dir,
+            layout: _,
+            exclude,
+        } => stream::once(async move {
+            let listed =
+                tokio::task::spawn_blocking(move || super::local::list_day(&dir, &sel, &exclude))
+                    .await;
+            let work: Vec<Work> = match listed {
+                Ok(listed) => listed
+                    .into_iter()
+                    .map(|l| match l {
+                        super::local::Listed::Read(o) => Work::Fetch(o),
+                        super::local::Listed::Note(n) => Work::Note(n),
+                    })
+                    .collect(),
+                Err(e) => vec![Work::Note(SourceItem::ListFailed {
+                    location: "local listing".into(),
+                    error: SourceError::Io(std::io::Error::other(e)),
+                })],
+            };
+            stream::iter(work)
+        })
+        .flatten()
+        .boxed(),
         Unit::S3Objects(v) => stream::iter(v.into_iter().map(Work::Fetch)).boxed(),
         Unit::S3Prefix {
             bucket,

@@ -350,6 +350,16 @@ pub fn looks_like_log_name(name: &str) -> bool {
 pub enum Unit {
     /// One local file.
     Local(ObjectRef),
+    /// A local day folder of the layout, walked when the reader gets to it
+    /// ([`local::list_day`]).
+    LocalDay {
+        /// The folder.
+        dir: PathBuf,
+        /// Its layout (with the day).
+        layout: KeyLayout,
+        /// The folders never read (canonical paths).
+        exclude: std::sync::Arc<[PathBuf]>,
+    },
     /// An S3 prefix to list recursively (a day folder, or a prefix outside the layout).
     S3Prefix {
         /// Bucket.
@@ -368,6 +378,7 @@ impl Unit {
     pub fn sort_key(&self) -> (i32, String, String, String) {
         let (layout, name) = match self {
             Unit::Local(o) => (o.layout.as_ref(), o.display_name()),
+            Unit::LocalDay { dir, layout, .. } => (Some(layout), dir.display().to_string()),
             Unit::S3Prefix {
                 bucket,
                 prefix,
