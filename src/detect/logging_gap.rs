@@ -1,7 +1,8 @@
 //! Hours without logs where logs are usual: a delivery stream (an account and region of the
 //! CloudTrail layout) that goes silent at hours of the day it otherwise always delivers.
 //!
-//! From `coverage.parquet`'s cells ([`Coverage`]): for each stream with at least
+//! From the hours each stream delivered in ([`Coverage::delivered`], the same hours as
+//! `coverage.parquet`'s rows): for each stream with at least
 //! [`MIN_DAYS`] days of deliveries, an hour of the day is *usual* when objects arrived in it on
 //! at least [`USUAL_SHARE`] of the stream's days. A gap is a run of hours without any object
 //! inside the stream's span; it is reported when at least `min_hours` of its hours are usual
@@ -9,7 +10,7 @@
 //! are not usual. `cloudtrail-tampering` findings of the account around the gap are named in
 //! its evidence.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::{Findings, rule_info};
@@ -39,21 +40,8 @@ rule_info! {
 /// The gaps of every stream, as findings. `findings` gives the `cloudtrail-tampering`
 /// findings to name beside them.
 pub fn find(coverage: &Coverage, min_hours: u32, findings: &Findings) -> Vec<Partial> {
-    let mut streams: BTreeMap<(&str, &str), BTreeSet<i64>> = BTreeMap::new();
-    for ((account, region, hour), cell) in &coverage.cells {
-        if let Some(h) = hour
-            && cell.objects > 0
-            && &**account != "unknown"
-            && &**region != "unknown"
-        {
-            streams
-                .entry((account, region))
-                .or_default()
-                .insert(h / HOUR_MS);
-        }
-    }
     let mut out = Vec::new();
-    for ((account, region), hours) in streams {
+    for ((account, region), hours) in coverage.delivered() {
         let days: BTreeSet<i64> = hours.iter().map(|h| h.div_euclid(DAY_HOURS)).collect();
         if days.len() < MIN_DAYS {
             continue;
@@ -78,8 +66,7 @@ pub fn find(coverage: &Coverage, min_hours: u32, findings: &Findings) -> Vec<Par
             whole + rest
         };
         // The silences are the spaces between consecutive delivery hours.
-        let sorted: Vec<i64> = hours.iter().copied().collect();
-        for w in sorted.windows(2) {
+        for w in hours.windows(2) {
             let (start, end) = (w[0] + 1, w[1] - 1);
             if start > end {
                 continue;
@@ -146,8 +133,10 @@ mod tests {
     fn cov(hours: impl Iterator<Item = i64>) -> Coverage {
         let mut c = Coverage::default();
         for h in hours {
-            c.cells.insert(
-                ("111122223333".into(), "us-east-1".into(), Some(h * HOUR_MS)),
+            c.add_cell(
+                Some("111122223333"),
+                Some("us-east-1"),
+                Some(h * HOUR_MS),
                 Cell {
                     objects: 1,
                     ..Default::default()

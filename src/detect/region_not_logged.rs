@@ -39,10 +39,8 @@ fn partition(region: &str) -> &'static str {
 /// One note per account, naming the regions missing from its logs.
 pub fn find(coverage: &Coverage) -> Vec<Partial> {
     let mut by_account: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for ((account, region, _), cell) in &coverage.cells {
-        if cell.events > 0 && &**account != "unknown" && &**region != "unknown" {
-            by_account.entry(account).or_default().insert(region);
-        }
+    for (account, region) in coverage.logged() {
+        by_account.entry(account).or_default().insert(region);
     }
     let mut out = Vec::new();
     if by_account.len() < 2 {
@@ -102,8 +100,10 @@ mod tests {
     fn cov(cells: &[(&str, &str, u64)]) -> Coverage {
         let mut c = Coverage::default();
         for (i, (a, r, events)) in cells.iter().enumerate() {
-            c.cells.insert(
-                ((*a).into(), (*r).into(), Some(i as i64 * 3_600_000)),
+            c.add_cell(
+                Some(a),
+                Some(r),
+                Some(i as i64 * 3_600_000),
                 Cell {
                     objects: 1,
                     events: *events,

@@ -7,11 +7,9 @@ use arrow_array::{
     ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Rows per row group: bounds the writer's buffer, so memory does not grow with the number of
@@ -52,9 +50,7 @@ pub fn properties() -> WriterProperties {
 
 /// Streams rows into `activity.parquet`.
 pub struct ActivityWriter {
-    writer: ArrowWriter<File>,
-    tmp: PathBuf,
-    path: PathBuf,
+    file: super::ParquetStream,
     rows: u64,
     events: u64,
 }
@@ -62,12 +58,8 @@ pub struct ActivityWriter {
 impl ActivityWriter {
     /// Starts writing `path` (under a temporary name until [`ActivityWriter::finish`]).
     pub fn create(path: &Path) -> Result<Self, parquet::errors::ParquetError> {
-        let (file, tmp) = super::create_temp(path)?;
-        let writer = ArrowWriter::try_new(file, schema(), Some(properties()))?;
         Ok(ActivityWriter {
-            writer,
-            tmp,
-            path: path.to_path_buf(),
+            file: super::ParquetStream::create(path, schema())?,
             rows: 0,
             events: 0,
         })
@@ -77,7 +69,7 @@ impl ActivityWriter {
     pub fn write(&mut self, rows: &[Row]) -> Result<(), parquet::errors::ParquetError> {
         for chunk in rows.chunks(ROW_GROUP_ROWS) {
             let batch = to_batch(chunk)?;
-            self.writer.write(&batch)?;
+            self.file.write(&batch)?;
             self.rows += chunk.len() as u64;
             self.events += chunk.iter().map(|r| r.agg.events).sum::<u64>();
         }
@@ -86,9 +78,7 @@ impl ActivityWriter {
 
     /// Closes the file and moves it into place. Returns rows and events written.
     pub fn finish(self) -> Result<(u64, u64), parquet::errors::ParquetError> {
-        let file = self.writer.into_inner()?;
-        file.sync_all()?;
-        std::fs::rename(&self.tmp, &self.path)?;
+        self.file.finish()?;
         Ok((self.rows, self.events))
     }
 }

@@ -1,7 +1,7 @@
 //! `coverage.parquet`: objects, records and events per account, region and delivery hour
 //! ([`crate::coverage`]). The schema is documented in the README.
 
-use crate::coverage::Coverage;
+use crate::coverage::{Cell, CellKey};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use std::path::Path;
@@ -22,16 +22,44 @@ pub fn schema() -> SchemaRef {
     ]))
 }
 
-/// Writes the cells (atomically: a temporary file renamed into place).
-pub fn write(path: &Path, c: &Coverage) -> anyhow::Result<()> {
-    let cells: Vec<_> = c.cells.iter().collect();
-    super::write_parquet(path, schema(), cells.chunks(64 * 1024).map(batch))
+/// Streams cells into `coverage.parquet` as their days complete
+/// ([`crate::coverage::Coverage::take_before`]), under a temporary name until
+/// [`CoverageWriter::finish`].
+pub struct CoverageWriter {
+    file: super::ParquetStream,
+    rows: u64,
 }
 
-fn batch(
-    chunk: &[(&crate::coverage::CellKey, &crate::coverage::Cell)],
-) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let n = |f: fn(&crate::coverage::Cell) -> u64| -> ArrayRef {
+impl CoverageWriter {
+    /// Starts writing `path`.
+    pub fn create(path: &Path) -> Result<Self, parquet::errors::ParquetError> {
+        Ok(CoverageWriter {
+            file: super::ParquetStream::create(path, schema())?,
+            rows: 0,
+        })
+    }
+
+    /// Appends cells.
+    pub fn write(
+        &mut self,
+        cells: &[(CellKey, Cell)],
+    ) -> Result<(), parquet::errors::ParquetError> {
+        for chunk in cells.chunks(64 * 1024) {
+            self.file.write(&batch(chunk)?)?;
+            self.rows += chunk.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Closes the file and moves it into place; the rows written.
+    pub fn finish(self) -> Result<u64, parquet::errors::ParquetError> {
+        self.file.finish()?;
+        Ok(self.rows)
+    }
+}
+
+fn batch(chunk: &[(CellKey, Cell)]) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = |f: fn(&Cell) -> u64| -> ArrayRef {
         Arc::new(
             chunk
                 .iter()

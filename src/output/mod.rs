@@ -44,6 +44,72 @@ pub fn write_parquet(
     Ok(())
 }
 
+/// A Parquet file written batch by batch under a temporary name and renamed over `path` by
+/// [`ParquetStream::finish`]. Dropped unfinished (an error, a panic), it removes the
+/// temporary file.
+pub struct ParquetStream {
+    writer: Option<parquet::arrow::ArrowWriter<std::fs::File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl ParquetStream {
+    /// Starts writing `path` with the shared writer properties.
+    pub fn create(
+        path: &Path,
+        schema: arrow_schema::SchemaRef,
+    ) -> Result<Self, parquet::errors::ParquetError> {
+        let (file, tmp) = create_temp(path)?;
+        let writer = match parquet::arrow::ArrowWriter::try_new(
+            file,
+            schema,
+            Some(activity_parquet::properties()),
+        ) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        Ok(ParquetStream {
+            writer: Some(writer),
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Appends a batch.
+    pub fn write(
+        &mut self,
+        batch: &arrow_array::RecordBatch,
+    ) -> Result<(), parquet::errors::ParquetError> {
+        match &mut self.writer {
+            Some(w) => w.write(batch),
+            None => Err(parquet::errors::ParquetError::General(
+                "written after it was finished".into(),
+            )),
+        }
+    }
+
+    /// Closes the file, syncs it and moves it into place.
+    pub fn finish(mut self) -> Result<(), parquet::errors::ParquetError> {
+        let Some(w) = self.writer.take() else {
+            return Ok(());
+        };
+        w.into_inner()?.sync_all()?;
+        std::fs::rename(&self.tmp, &self.path)?;
+        Ok(())
+    }
+}
+
+impl Drop for ParquetStream {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// The temporary name a file is written under before it is renamed to `path`.
 pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = path
@@ -177,5 +243,27 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["a.json", "b.json"]);
+    }
+
+    #[test]
+    fn a_parquet_stream_left_unfinished_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coverage.parquet");
+        let schema = coverage::schema();
+        let mut s = ParquetStream::create(&path, schema.clone()).unwrap();
+        s.write(&arrow_array::RecordBatch::new_empty(schema.clone()))
+            .unwrap();
+        drop(s);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Finished, the file is in place and its temporary name gone.
+        ParquetStream::create(&path, schema)
+            .unwrap()
+            .finish()
+            .unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["coverage.parquet"]);
     }
 }

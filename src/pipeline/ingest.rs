@@ -21,6 +21,7 @@ use crate::decode::{Decoder, MemoryBudget};
 use crate::dedup::Dedup;
 use crate::detect::Findings;
 use crate::output::activity_parquet::ActivityWriter;
+use crate::output::coverage::CoverageWriter;
 use crate::output::summary::RunSummary;
 use crate::progress::Progress;
 use crate::source::fetch;
@@ -51,6 +52,9 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     let activity_path = cfg.out_dir.join("activity.parquet");
     let mut writer = ActivityWriter::create(&activity_path)
         .with_context(|| format!("creating {}", activity_path.display()))?;
+    let coverage_path = cfg.out_dir.join("coverage.parquet");
+    let mut cover = CoverageWriter::create(&coverage_path)
+        .with_context(|| format!("creating {}", coverage_path.display()))?;
     let threads = cfg.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -257,6 +261,12 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                     {
                         write_err = Some(anyhow::Error::new(e).context("writing activity.parquet"));
                     }
+                    let cells = delivered.take_before(i64::from(cut) * crate::time::DAY_MS);
+                    if write_err.is_none()
+                        && let Err(e) = cover.write(&cells)
+                    {
+                        write_err = Some(anyhow::Error::new(e).context("writing coverage.parquet"));
+                    }
                 }
             }
             progress.update(
@@ -279,6 +289,10 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     usage.finish();
     writer.write(&rows).context("writing activity.parquet")?;
     let (activity_rows, written_events) = writer.finish().context("closing activity.parquet")?;
+    cover
+        .write(&delivered.take_all())
+        .context("writing coverage.parquet")?;
+    cover.finish().context("closing coverage.parquet")?;
     debug_assert_eq!(written_events, sum.events);
     sum.activity_rows = activity_rows;
     sum.late_events = activity.late_events();

@@ -129,9 +129,6 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
             findings.push(p);
         }
     }
-    let cpath = cfg.out_dir.join("coverage.parquet");
-    crate::output::coverage::write(&cpath, &coverage)
-        .with_context(|| format!("writing {}", cpath.display()))?;
     let secs = start.elapsed().as_secs_f64();
     sum.elapsed_seconds = secs;
     sum.events_per_second = sum.events as f64 / secs.max(1e-9);
