@@ -47,7 +47,19 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.strs.is_empty()
     }
+    /// Forgets every string once more than `max` are held. IDs are only meaningful within one
+    /// object (its rows are resolved to strings before the next), so this may be called
+    /// between objects: it bounds what a run of hostile objects, each full of new names, can
+    /// make a thread hold.
+    pub fn bound(&mut self, max: usize) {
+        if self.strs.len() > max {
+            *self = Interner::default();
+        }
+    }
 }
+
+/// Strings a decoder thread's [`Interner`] holds at most between objects.
+pub const MAX_INTERNED: usize = 64 * 1024;
 
 /// How an event's IAM action is resolved: API calls, console sign-ins and service events are
 /// told apart because the mapping differs.
@@ -423,6 +435,22 @@ impl Activity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interner_is_bounded_between_objects() {
+        let mut it = Interner::default();
+        let a = it.id("GetObject");
+        assert_eq!(it.id("GetObject"), a, "one ID per string");
+        for i in 0..10 {
+            it.id(&format!("Forged{i}"));
+        }
+        it.bound(100);
+        assert_eq!(it.len(), 11, "under the bound nothing is forgotten");
+        it.bound(10);
+        assert!(it.is_empty());
+        let id = it.id("GetObject");
+        assert_eq!(&**it.get(id), "GetObject");
+    }
 
     fn key(day: i32, name: &str) -> ActivityKey {
         let a: Arc<str> = Arc::from("111122223333");

@@ -194,11 +194,13 @@ pub(super) fn decode_object(
         }
         let taken = sh.dedup.commit_sorted(&q.pending);
         if taken.is_empty() {
+            let rows = fa.into_rows(interner);
+            interner.bound(crate::activity::MAX_INTERNED);
             return ObjectResult::Read {
                 obj,
                 decoded,
                 stats: st,
-                rows: fa.into_rows(interner),
+                rows,
                 findings: hits.take(),
                 usage: Box::new(usage.take()),
             };
