@@ -456,6 +456,25 @@ pub fn generate(out: &Path, args: &[&str]) -> Result<()> {
     run(argv)
 }
 
+/// The binary's exit: 0 after generating or after `--help`/`--version` (printed as clap prints
+/// them), 2 for a usage error, 1 for any other failure (one line naming it).
+pub fn exit_code(result: &Result<()>) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<clap::Error>() {
+            Some(c) => {
+                let _ = c.print();
+                ExitCode::from(if c.use_stderr() { 2 } else { 0 })
+            }
+            None => {
+                eprintln!("trailguard-gen: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
 /// Runs the generator with command-line arguments (the first is the program name), as the
 /// `trailguard-gen` binary does; tests and benchmarks call it in-process.
 pub fn run<I, T>(args: I) -> Result<()>
@@ -698,6 +717,23 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_is_not_a_failure_and_usage_errors_are_told_apart() {
+        use std::process::ExitCode;
+        let code = |args: &[&str]| {
+            exit_code(&run(
+                std::iter::once("trailguard-gen").chain(args.iter().copied())
+            ))
+        };
+        assert_eq!(code(&["--help"]), ExitCode::SUCCESS);
+        assert_eq!(code(&["--version"]), ExitCode::SUCCESS);
+        assert_eq!(code(&["--bogus"]), ExitCode::from(2));
+        assert_eq!(
+            code(&["--out", "/nonexistent/x", "--start", "nope"]),
+            ExitCode::FAILURE
+        );
+    }
 
     fn worker() -> Worker {
         Worker {

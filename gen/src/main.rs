@@ -1,5 +1,5 @@
 //! The `trailguard-gen` binary: see the library for what it writes.
 
-fn main() -> anyhow::Result<()> {
-    trailguard_gen::run(std::env::args_os())
+fn main() -> std::process::ExitCode {
+    trailguard_gen::exit_code(&trailguard_gen::run(std::env::args_os()))
 }
