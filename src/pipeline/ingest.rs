@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! source thread (tokio: plan, list, GET/read in day order)
-//!   -> dispatcher (records which delivery days are in flight)
-//!   -> N decoder threads (rayon pool: gunzip, parse, filter, dedup, aggregate per object)
+//!   -> N decoder threads (rayon pool; the one that takes an object records its delivery day
+//!      as in flight, then gunzip, parse, filter, dedup, aggregate per object)
 //!   -> this thread (merge, flush complete days to Parquet, count, progress)
 //! ```
 //!
@@ -24,9 +24,9 @@ use crate::output::activity_parquet::ActivityWriter;
 use crate::output::coverage::CoverageWriter;
 use crate::output::summary::RunSummary;
 use crate::progress::Progress;
+use crate::source::SourceItem;
 use crate::source::fetch;
 use crate::source::layout::LATE_DELIVERY_DAYS;
-use crate::source::{InFlight, ObjectRef, SourceItem};
 use crate::state::State;
 use crate::usage::Usage;
 use anyhow::Context;
@@ -47,6 +47,10 @@ pub(super) struct Ingested {
     )>,
 }
 
+fn is_digest(obj: &crate::source::ObjectRef) -> bool {
+    obj.layout.as_ref().and_then(|l| l.kind) == Some(crate::source::LogKind::Digest)
+}
+
 /// Reads every source, writes `activity.parquet`, and returns what the judging steps need.
 pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Result<Ingested> {
     let activity_path = cfg.out_dir.join("activity.parquet");
@@ -62,13 +66,10 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
         .build()
         .context("starting decoder threads")?;
 
-    let (src_tx, mut src_rx) = tokio::sync::mpsc::channel::<SourceItem>(threads * 2 + 2);
-    type Work = (
-        ObjectRef,
-        Result<Vec<u8>, crate::error::SourceError>,
-        InFlight,
-    );
-    let (work_tx, work_rx) = crossbeam_channel::bounded::<Work>(threads * 2);
+    // Decoders take objects straight from the reader's channel (one hand-off per object):
+    // the one that takes an object notes its delivery day in flight before decoding it.
+    let (src_tx, src_rx) = tokio::sync::mpsc::channel::<SourceItem>(threads * 4 + 2);
+    let src_rx = Mutex::new(src_rx);
     let (out_tx, out_rx) = crossbeam_channel::bounded::<ObjectResult>(threads * 4);
     let tracker = Mutex::new(Tracker::default());
     let budget = MemoryBudget::new(cfg.decode_budget);
@@ -121,61 +122,65 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
     std::thread::scope(|s| {
         let (specs, sel, fopts) = (cfg.sources.clone(), cfg.selection.clone(), fetch_opts);
         s.spawn(move || fetch::run(specs, sel, fopts, src_tx));
-        // Dispatcher: in delivery-day order, note the day in flight, then hand to decoders.
-        let (tracker_ref, notes_tx) = (&tracker, out_tx.clone());
-        s.spawn(move || {
-            while let Some(item) = src_rx.blocking_recv() {
-                match item {
-                    SourceItem::Object {
-                        obj,
-                        data,
-                        hold,
-                        meta,
-                    } if obj.layout.as_ref().and_then(|l| l.kind)
-                        == Some(crate::source::LogKind::Digest) =>
-                    {
-                        // A digest is never event input: checked at the end of the run.
-                        let name = obj.display_name();
-                        let mut c = collected.lock().unwrap_or_else(|e| e.into_inner());
-                        match data {
-                            Ok(raw) => c.0.push(crate::integrity::read::digest_file(
-                                name, &raw, &meta, max_object,
-                            )),
-                            Err(e) => c.2.push((name, e.code(), e.to_string())),
-                        }
-                        drop(hold);
-                    }
-                    SourceItem::Object {
-                        obj, data, hold, ..
-                    } => {
-                        tracker_ref
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .dispatch(obj.day());
-                        if work_tx.send((obj, data, hold)).is_err() {
-                            break;
-                        }
-                    }
-                    other => {
-                        if notes_tx.send(ObjectResult::Note(other)).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let (src_rx, tracker_ref) = (&src_rx, &tracker);
         let limits = cfg.limits;
         let shared = &shared;
         let budget = &budget;
         s.spawn(move || {
             pool.scope(|ps| {
                 for _ in 0..threads {
-                    let (rx, tx) = (work_rx.clone(), out_tx.clone());
+                    let (rx, tx, tracker) = (src_rx, out_tx.clone(), tracker_ref);
                     ps.spawn(move |_| {
                         let mut decoder = Decoder::with_budget(limits, budget.clone());
                         decoder.hash = verify;
                         let mut scratch = Scratch::default();
-                        for (obj, data, hold) in rx {
+                        loop {
+                            let item = {
+                                let mut rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+                                let Some(item) = rx.blocking_recv() else {
+                                    break;
+                                };
+                                if let SourceItem::Object { obj, .. } = &item
+                                    && !is_digest(obj)
+                                {
+                                    // Under the receiver's lock: days go in flight in the
+                                    // reader's (delivery-day) order.
+                                    tracker
+                                        .lock()
+                                        .unwrap_or_else(|e| e.into_inner())
+                                        .dispatch(obj.day());
+                                }
+                                item
+                            };
+                            let (obj, data, hold) = match item {
+                                SourceItem::Object {
+                                    obj,
+                                    data,
+                                    hold,
+                                    meta,
+                                } if is_digest(&obj) => {
+                                    // A digest is never event input: checked at the end of the run.
+                                    let name = obj.display_name();
+                                    let mut c = collected.lock().unwrap_or_else(|e| e.into_inner());
+                                    match data {
+                                        Ok(raw) => c.0.push(crate::integrity::read::digest_file(
+                                            name, &raw, &meta, max_object,
+                                        )),
+                                        Err(e) => c.2.push((name, e.code(), e.to_string())),
+                                    }
+                                    drop(hold);
+                                    continue;
+                                }
+                                SourceItem::Object {
+                                    obj, data, hold, ..
+                                } => (obj, data, hold),
+                                other => {
+                                    if tx.send(ObjectResult::Note(other)).is_err() {
+                                        break;
+                                    }
+                                    continue;
+                                }
+                            };
                             let result = match data {
                                 Ok(bytes) => {
                                     decode_object(obj, bytes, &mut decoder, &mut scratch, shared)

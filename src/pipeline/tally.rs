@@ -132,7 +132,7 @@ pub(super) fn tally(
             });
         }
         ObjectResult::Note(SourceItem::Object { obj, data, .. }) => {
-            // Objects reach the decoders through the dispatcher; a stray one is a read error.
+            // Objects go to the decoders, not here; one that arrives as a note counts as a read error.
             if let Err(e) = data {
                 sum.objects_failed += 1;
                 sum.failed.push(Failure {
