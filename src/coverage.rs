@@ -120,7 +120,7 @@ impl Coverage {
                     .entry(h.div_euclid(24))
                     .or_default() |= 1 << h.rem_euclid(24);
             }
-            if add.events > 0 && !self.logged.contains(&(account.clone(), region.clone())) {
+            if add.events > 0 {
                 self.logged.insert((account.clone(), region.clone()));
             }
         }

@@ -27,7 +27,6 @@ pub fn schema() -> SchemaRef {
 /// [`CoverageWriter::finish`].
 pub struct CoverageWriter {
     file: super::ParquetStream,
-    rows: u64,
 }
 
 impl CoverageWriter {
@@ -35,7 +34,6 @@ impl CoverageWriter {
     pub fn create(path: &Path) -> Result<Self, parquet::errors::ParquetError> {
         Ok(CoverageWriter {
             file: super::ParquetStream::create(path, schema())?,
-            rows: 0,
         })
     }
 
@@ -46,15 +44,13 @@ impl CoverageWriter {
     ) -> Result<(), parquet::errors::ParquetError> {
         for chunk in cells.chunks(64 * 1024) {
             self.file.write(&batch(chunk)?)?;
-            self.rows += chunk.len() as u64;
         }
         Ok(())
     }
 
-    /// Closes the file and moves it into place; the rows written.
-    pub fn finish(self) -> Result<u64, parquet::errors::ParquetError> {
-        self.file.finish()?;
-        Ok(self.rows)
+    /// Closes the file and moves it into place.
+    pub fn finish(self) -> Result<(), parquet::errors::ParquetError> {
+        self.file.finish()
     }
 }
 

@@ -23,24 +23,11 @@ pub fn write_parquet(
     schema: arrow_schema::SchemaRef,
     batches: impl IntoIterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>,
 ) -> anyhow::Result<()> {
-    let (file, tmp) = create_temp(path)?;
-    let written = (|| -> anyhow::Result<()> {
-        let mut w = parquet::arrow::ArrowWriter::try_new(
-            file,
-            schema,
-            Some(activity_parquet::properties()),
-        )?;
-        for b in batches {
-            w.write(&b?)?;
-        }
-        w.into_inner()?.sync_all()?;
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+    let mut file = ParquetStream::create(path, schema)?;
+    for b in batches {
+        file.write(&b?)?;
     }
-    std::fs::rename(&tmp, path)?;
+    file.finish()?;
     Ok(())
 }
 

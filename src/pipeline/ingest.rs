@@ -20,17 +20,19 @@ use crate::activity::Activity;
 use crate::decode::{Decoder, MemoryBudget};
 use crate::dedup::Dedup;
 use crate::detect::Findings;
+use crate::error::SourceError;
 use crate::output::activity_parquet::ActivityWriter;
 use crate::output::coverage::CoverageWriter;
 use crate::output::summary::RunSummary;
 use crate::progress::Progress;
-use crate::source::SourceItem;
 use crate::source::fetch;
 use crate::source::layout::LATE_DELIVERY_DAYS;
+use crate::source::{InFlight, LogKind, ObjectMeta, ObjectRef, SourceItem};
 use crate::state::State;
 use crate::usage::Usage;
 use anyhow::Context;
 use std::sync::Mutex;
+use tokio::sync::mpsc::Receiver;
 
 /// What the events of a run gave: counts (in the summary), usage, findings, and the event IDs
 /// still held for deduplication.
@@ -47,8 +49,46 @@ pub(super) struct Ingested {
     )>,
 }
 
-fn is_digest(obj: &crate::source::ObjectRef) -> bool {
-    obj.layout.as_ref().and_then(|l| l.kind) == Some(crate::source::LogKind::Digest)
+/// What a decoder took from the reader's channel.
+enum Taken {
+    /// An object to decode: its day is already in flight.
+    Decode(ObjectRef, Result<Vec<u8>, SourceError>, InFlight),
+    /// A digest file (never event input).
+    Digest(
+        ObjectRef,
+        Result<Vec<u8>, SourceError>,
+        ObjectMeta,
+        InFlight,
+    ),
+    /// Anything else, for the tally.
+    Note(SourceItem),
+}
+
+/// Takes the reader's next item (`None` once it is done). An object to decode has its
+/// delivery day put in flight under the receiver's lock, so days go in flight in the reader's
+/// (delivery-day) order whichever decoder takes them.
+fn take(rx: &Mutex<Receiver<SourceItem>>, tracker: &Mutex<Tracker>) -> Option<Taken> {
+    let mut rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+    Some(match rx.blocking_recv()? {
+        SourceItem::Object {
+            obj,
+            data,
+            meta,
+            hold,
+        } if obj.layout.as_ref().and_then(|l| l.kind) == Some(LogKind::Digest) => {
+            Taken::Digest(obj, data, meta, hold)
+        }
+        SourceItem::Object {
+            obj, data, hold, ..
+        } => {
+            tracker
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .dispatch(obj.day());
+            Taken::Decode(obj, data, hold)
+        }
+        other => Taken::Note(other),
+    })
 }
 
 /// Reads every source, writes `activity.parquet`, and returns what the judging steps need.
@@ -135,30 +175,10 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                         decoder.hash = verify;
                         let mut scratch = Scratch::default();
                         loop {
-                            let item = {
-                                let mut rx = rx.lock().unwrap_or_else(|e| e.into_inner());
-                                let Some(item) = rx.blocking_recv() else {
-                                    break;
-                                };
-                                if let SourceItem::Object { obj, .. } = &item
-                                    && !is_digest(obj)
-                                {
-                                    // Under the receiver's lock: days go in flight in the
-                                    // reader's (delivery-day) order.
-                                    tracker
-                                        .lock()
-                                        .unwrap_or_else(|e| e.into_inner())
-                                        .dispatch(obj.day());
-                                }
-                                item
-                            };
-                            let (obj, data, hold) = match item {
-                                SourceItem::Object {
-                                    obj,
-                                    data,
-                                    hold,
-                                    meta,
-                                } if is_digest(&obj) => {
+                            let (obj, data, hold) = match take(rx, tracker) {
+                                None => break,
+                                Some(Taken::Decode(obj, data, hold)) => (obj, data, hold),
+                                Some(Taken::Digest(obj, data, meta, hold)) => {
                                     // A digest is never event input: checked at the end of the run.
                                     let name = obj.display_name();
                                     let mut c = collected.lock().unwrap_or_else(|e| e.into_inner());
@@ -171,10 +191,7 @@ pub(super) fn run(cfg: &ScanConfig, mut state: Option<&mut State>) -> anyhow::Re
                                     drop(hold);
                                     continue;
                                 }
-                                SourceItem::Object {
-                                    obj, data, hold, ..
-                                } => (obj, data, hold),
-                                other => {
+                                Some(Taken::Note(other)) => {
                                     if tx.send(ObjectResult::Note(other)).is_err() {
                                         break;
                                     }
