@@ -40,6 +40,7 @@ STORED AS PARQUET
 LOCATION 's3://BUCKET/trailguard/activity/';
 
 CREATE EXTERNAL TABLE IF NOT EXISTS trailguard.findings (
+  `id`             string,
   `rule`           string,
   `severity`       string,
   `title`          string,
@@ -48,10 +49,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS trailguard.findings (
   `principal`      string,
   `principal_type` string,
   `access_key_id`  string,
+  `target`         string,
   `first_seen`     timestamp,
   `last_seen`      timestamp,
   `count`          bigint,
+  `count_unit`     string,
   `event_ids`      array<string>,
+  `event_ids_truncated` boolean,
   `source_ips`     array<string>,
   `regions`        array<string>,
   `evidence`       string,

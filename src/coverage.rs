@@ -52,6 +52,25 @@ pub struct Coverage {
     delivered: BTreeMap<(Arc<str>, Arc<str>), BTreeMap<i64, u32>>,
     /// Streams of the layout with at least one event counted.
     logged: BTreeSet<(Arc<str>, Arc<str>)>,
+    /// The whole run's totals per account (`unknown` outside the layout).
+    accounts: BTreeMap<Arc<str>, Cell>,
+}
+
+/// What a run read of one account, for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AccountCoverage {
+    /// The account (`unknown`: objects outside the `AWSLogs/<account>/` layout).
+    pub account: String,
+    /// Objects read.
+    pub objects: u64,
+    /// Events counted.
+    pub events: u64,
+    /// Regions with objects.
+    pub regions: Vec<String>,
+    /// Distinct (region, hour) pairs with a delivery.
+    pub hours_delivered: u64,
+    /// Findings naming the account (filled in by the scan).
+    pub findings: u64,
 }
 
 impl Default for Coverage {
@@ -72,6 +91,7 @@ impl Coverage {
             names: BTreeSet::new(),
             delivered: BTreeMap::new(),
             logged: BTreeSet::new(),
+            accounts: BTreeMap::new(),
         }
     }
 
@@ -124,6 +144,9 @@ impl Coverage {
                 self.logged.insert((account.clone(), region.clone()));
             }
         }
+        let t = self.accounts.entry(account.clone()).or_default();
+        t.objects += add.objects;
+        t.events += add.events;
         let c = self
             .cells
             .entry((account, region, hour.map(|h| h * HOUR_MS)))
@@ -168,6 +191,33 @@ impl Coverage {
                 .collect();
             ((&**a, &**r), hours)
         })
+    }
+
+    /// Per account, what the run read: objects, events, regions and delivered hours.
+    pub fn accounts(&self) -> Vec<AccountCoverage> {
+        self.accounts
+            .iter()
+            .map(|(a, c)| {
+                let streams = self.delivered.iter().filter(|((sa, _), _)| sa == a);
+                let mut regions: Vec<String> = Vec::new();
+                let mut hours = 0u64;
+                for ((_, r), days) in streams {
+                    regions.push(r.to_string());
+                    hours += days
+                        .values()
+                        .map(|m| u64::from(m.count_ones()))
+                        .sum::<u64>();
+                }
+                AccountCoverage {
+                    account: a.to_string(),
+                    objects: c.objects,
+                    events: c.events,
+                    regions,
+                    hours_delivered: hours,
+                    findings: 0,
+                }
+            })
+            .collect()
     }
 
     /// The streams (account, region) with events counted.

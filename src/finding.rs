@@ -129,8 +129,63 @@ pub struct Seed {
     pub principal_type: String,
     /// Access key, where relevant.
     pub access_key_id: Option<String>,
+    /// What tells this finding apart from the rule's other findings of the same principal (a
+    /// trail, a key, a bucket, an external account, an IP), when the principal alone does not.
+    pub target: Option<String>,
     /// What to do.
     pub remediation: String,
+}
+
+/// One evidence value, typed: written as a JSON boolean, number or string.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A yes/no fact (`mfa_used`).
+    Bool(bool),
+    /// A count or an age (`age_days`).
+    Int(i64),
+    /// Anything else: names, ARNs, times (RFC 3339), sentences.
+    Text(String),
+}
+
+impl Value {
+    /// The text of a [`Value::Text`], else `None`.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl PartialEq<&str> for Value {
+    fn eq(&self, o: &&str) -> bool {
+        self.as_text() == Some(*o)
+    }
+}
+
+/// The stable ID of a finding: the first 128 bits of SHA-256 over its rule, account,
+/// principal and target (NUL-separated), in hex. The same finding gets the same ID in every
+/// run and every format, so it can be tracked and suppressed across runs.
+pub fn stable_id(rule: &str, account: &str, principal: &str, target: Option<&str>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [rule, account, principal, target.unwrap_or("")] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let d = h.finalize();
+    d[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A finding under construction, mergeable.
@@ -154,10 +209,15 @@ pub struct Partial {
     pub principal_type: String,
     /// Access key.
     pub access_key_id: Option<String>,
+    /// What tells it apart from the rule's other findings of the principal.
+    pub target: Option<String>,
     /// Remediation.
     pub remediation: String,
-    /// Matching events.
+    /// Matching events, or what [`Partial::unit`] says is counted.
     pub count: u64,
+    /// What `count` counts (`events` unless the rule says otherwise: `hours`, `regions`,
+    /// `log files`, `actions used`).
+    pub unit: &'static str,
     /// Earliest time.
     pub first: Option<i64>,
     /// Latest time.
@@ -169,7 +229,7 @@ pub struct Partial {
     /// Regions.
     pub regions: BTreeSet<String>,
     /// Rule-specific evidence: field -> values.
-    pub evidence: BTreeMap<&'static str, BTreeSet<String>>,
+    pub evidence: BTreeMap<&'static str, BTreeSet<Value>>,
     /// The calls the matching events made: `(eventSource, eventName, events)`, at most
     /// [`MAX_CALLS`] distinct (the least-privilege step keeps actions used only in flagged
     /// calls out of its suggestion).
@@ -196,6 +256,12 @@ fn capped_insert(set: &mut BTreeSet<String>, v: &str) {
     }
 }
 
+fn capped_value(set: &mut BTreeSet<Value>, v: Value) {
+    if set.len() < MAX_EVIDENCE_VALUES {
+        set.insert(v);
+    }
+}
+
 impl Partial {
     /// A finding with no events yet.
     pub fn new(info: &'static RuleInfo, group: Arc<str>, s: Seed) -> Self {
@@ -209,8 +275,10 @@ impl Partial {
             principal: s.principal,
             principal_type: s.principal_type,
             access_key_id: s.access_key_id,
+            target: s.target,
             remediation: s.remediation,
             count: 0,
+            unit: "events",
             first: None,
             last: None,
             event_ids: BTreeSet::new(),
@@ -262,10 +330,43 @@ impl Partial {
         }
     }
 
-    /// Adds a value to a rule-specific evidence field.
+    /// Adds a text value to a rule-specific evidence field.
     pub fn evidence(&mut self, field: &'static str, value: &str) -> &mut Self {
-        capped_insert(self.evidence.entry(field).or_default(), value);
+        let set = self.evidence.entry(field).or_default();
+        if set.len() < MAX_EVIDENCE_VALUES && !set.iter().any(|v| v == &value) {
+            set.insert(Value::Text(value.to_string()));
+        }
         self
+    }
+
+    /// Adds a number to a rule-specific evidence field.
+    pub fn evidence_num(&mut self, field: &'static str, value: i64) -> &mut Self {
+        capped_value(self.evidence.entry(field).or_default(), Value::Int(value));
+        self
+    }
+
+    /// Adds a boolean to a rule-specific evidence field.
+    pub fn evidence_bool(&mut self, field: &'static str, value: bool) -> &mut Self {
+        capped_value(self.evidence.entry(field).or_default(), Value::Bool(value));
+        self
+    }
+
+    /// The values of an evidence field as text, in order (empty when there are none).
+    pub fn evidence_text(&self, field: &str) -> Vec<String> {
+        self.evidence
+            .get(field)
+            .map(|s| s.iter().map(Value::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// The finding's stable ID ([`stable_id`]).
+    pub fn id(&self) -> String {
+        stable_id(
+            self.rule,
+            &self.account,
+            &self.principal,
+            self.target.as_deref(),
+        )
     }
 
     /// Merges another partial of the same rule and group.
@@ -287,7 +388,7 @@ impl Partial {
         for (k, vs) in o.evidence {
             let set = self.evidence.entry(k).or_default();
             for v in vs {
-                capped_insert(set, &v);
+                capped_value(set, v);
             }
         }
         for (s, n, c) in o.calls {

@@ -3,6 +3,7 @@
 use crate::decode::Limits;
 use crate::detect::posture::PostureConfig;
 use crate::detect::{Detector, Severity, Trusted, all_rules};
+use crate::output::terminal::{ColorChoice, Screen};
 use crate::pipeline::{ScanConfig, scan};
 use crate::source::fetch::FetchOptions;
 use crate::source::s3::S3Options;
@@ -58,6 +59,20 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Colour the summary by severity: auto (when stdout is a terminal and NO_COLOR is not
+    /// set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--summary-format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    /// The human summary.
+    #[default]
+    Text,
+    /// `summary.json`, as written to --out, for pipelines.
+    Json,
 }
 
 const TRAILS_EXAMPLES: &str = "\
@@ -238,6 +253,10 @@ pub struct ScanArgs {
     /// No progress line and no summary on stdout.
     #[arg(short, long)]
     pub quiet: bool,
+    /// What to print on stdout at the end: the human summary, or summary.json (for pipelines:
+    /// `trailguard scan ... --summary-format json | jq .exit_reasons`).
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text, value_name = "FORMAT")]
+    pub summary_format: SummaryFormat,
     /// Also check the input's integrity in the same pass (as `trailguard verify` does, without
     /// signatures unless --public-keys is given): digest chains, log hashes, deleted and
     /// unnamed files; findings and integrity.parquet in --out.
@@ -520,8 +539,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Scan(args) | Command::Recommend(args) => {
             let cfg = args.to_config()?;
             let summary = scan(&cfg).context("scan failed")?;
-            if !args.quiet {
-                print!("{}", summary.human());
+            match args.summary_format {
+                SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+                SummaryFormat::Text if !args.quiet => {
+                    print!("{}", summary.human(&Screen::detect(cli.color)));
+                }
+                SummaryFormat::Text => {}
             }
             Ok(summary.exit_code)
         }

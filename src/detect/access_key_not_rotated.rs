@@ -66,11 +66,12 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
                     ),
                 ),
             );
+            p.target = Some(format!("access key {slot}"));
             p.seen(rotated);
-            p.evidence("age_days", &age.to_string())
+            p.evidence_num("age_days", age)
                 .evidence("last_rotated", &ts(rotated))
                 .evidence("last_used", &last_used_text(k.last_used_date))
-                .evidence("max_key_age_days", &max.to_string())
+                .evidence_num("max_key_age_days", max)
                 .evidence("source", &row_source(ctx.reports, row));
             out.push(p);
         }
@@ -128,6 +129,7 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
             ),
         );
         p.access_key_id = Some(key.to_string());
+        p.target = Some(key.to_string());
         p.seen(c.time);
         p.count = 1;
         if let Some(id) = &c.event_id {
@@ -136,10 +138,10 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
         if let Some(ip) = &c.source_ip {
             p.source_ips.insert(ip.clone());
         }
-        p.evidence("age_days", &age.to_string())
+        p.evidence_num("age_days", age)
             .evidence("created", &ts(c.time))
             .evidence("created_by", &c.actor)
-            .evidence("max_key_age_days", &max.to_string())
+            .evidence_num("max_key_age_days", max)
             .evidence(
                 "source",
                 "CloudTrail CreateAccessKey (no later DeleteAccessKey or deactivation seen); no credential report for this account",

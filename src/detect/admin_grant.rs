@@ -347,11 +347,8 @@ mod tests {
         json!({"PolicyName": name, "PolicyDocument": {"Version": "2012-10-17", "Statement": stmts}})
     }
 
-    fn ev<'a>(p: &'a Partial, k: &str) -> Vec<&'a str> {
-        p.evidence
-            .get(k)
-            .map(|s| s.iter().map(String::as_str).collect())
-            .unwrap_or_default()
+    fn ev(p: &Partial, k: &str) -> Vec<String> {
+        p.evidence_text(k)
     }
 
     #[test]

@@ -153,9 +153,7 @@ mod tests {
             "User via-group has only AWS managed policies (ReadOnlyAccess)"
         );
         assert_eq!(
-            out[1].evidence["aws_managed_policies"]
-                .iter()
-                .collect::<Vec<_>>(),
+            out[1].evidence_text("aws_managed_policies"),
             ["group readers: AWS managed policy arn:aws:iam::aws:policy/ReadOnlyAccess"]
         );
         assert_eq!(

@@ -132,6 +132,10 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
         principal: p.clone(),
         principal_type: ptype(e),
         access_key_id: e.user_identity.and_then(|u| u.access_key_id).map(str::to_string),
+        target: Some(format!(
+            "{trail}: {name}{}",
+            if failed { " (failed)" } else { "" }
+        )),
         remediation: format!(
             "Restore logging on {trail} (start-logging / previous selectors) and find out why {p} changed it; deny cloudtrail:{name} with an SCP outside break-glass."
         ),

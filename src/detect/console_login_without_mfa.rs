@@ -36,6 +36,7 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
         principal: p.clone(),
         principal_type: "IAMUser".into(),
         access_key_id: None,
+        target: None,
         remediation: format!(
             "Assign an MFA device to {user} and enforce it with a policy condition on aws:MultiFactorAuthPresent, or move the person to IAM Identity Center."
         ),

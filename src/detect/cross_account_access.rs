@@ -76,6 +76,7 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
                 "ExternalAccount".into()
             },
             access_key_id: None,
+            target: Some(target.clone()),
             remediation: if anonymous {
                 format!(
                     "Find the policy or ACL that makes {target} public and remove it; turn on S3 Block Public Access for the account."

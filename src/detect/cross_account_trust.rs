@@ -566,14 +566,12 @@ mod tests {
             "Role external-id can be assumed from account 999988887777, only with sts:ExternalId"
         );
         assert_eq!(
-            ext.evidence["conditions"].iter().collect::<Vec<_>>(),
+            ext.evidence_text("conditions"),
             ["Statement[0]: StringEquals sts:ExternalId (value not shown)"]
         );
         assert!(!format!("{ext:?}").contains("s3cr3t"));
         assert_eq!(
-            get("mfa-only").evidence["trusted_principals"]
-                .iter()
-                .collect::<Vec<_>>(),
+            get("mfa-only").evidence_text("trusted_principals"),
             [
                 "account 999988887777 in Statement[0]: no restricting condition (conditions: Bool aws:MultiFactorAuthPresent true)"
             ]

@@ -38,6 +38,7 @@ pub fn hit(
         principal: principal.clone(),
         principal_type: super::util::ptype(e),
         access_key_id: None,
+        target: None,
         remediation: "Check these objects against CloudTrail's digest files and find who wrote them to the bucket; restrict write access to the log bucket to the CloudTrail service.".into(),
     });
     p.evidence("object", path);

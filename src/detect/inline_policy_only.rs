@@ -148,16 +148,13 @@ mod tests {
         );
         assert!(out[0].remediation.ends_with("`aws iam delete-user-policy --user-name own --policy-name a`. Do the same for the other inline policies."), "{}", out[0].remediation);
         assert_eq!(
-            out[0].evidence["cloudtrail_activity"].first().unwrap(),
+            out[0].evidence_text("cloudtrail_activity")[0],
             "CloudTrail saw no activity by it; no CloudTrail event was read for 111122223333"
         );
         assert_eq!(
             out[1].remediation,
             "Make inline policy run a customer managed policy and attach it instead: `aws iam get-group-policy --group-name scripts --policy-name run --query PolicyDocument > run.json`; `aws iam create-policy --policy-name run --policy-document file://run.json`; `aws iam attach-group-policy --group-name scripts --policy-arn arn:aws:iam::111122223333:policy/run`; `aws iam delete-group-policy --group-name scripts --policy-name run`."
         );
-        assert_eq!(
-            out[1].evidence["groups"].iter().collect::<Vec<_>>(),
-            ["scripts"]
-        );
+        assert_eq!(out[1].evidence_text("groups"), ["scripts"]);
     }
 }

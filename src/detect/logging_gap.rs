@@ -104,17 +104,19 @@ fn gap(
             principal: format!("trail logs of {account} in {region}"),
             principal_type: "LogStream".into(),
             access_key_id: None,
+            target: Some(format!("from {}", crate::time::format_ms(from))),
             remediation: "Check the trail's status and events around the gap, the bucket's object history and the digest files for the missing hours.".into(),
         },
     );
     p.first = Some(from);
     p.last = Some(to);
     p.count = hours as u64;
+    p.unit = "hours";
     p.regions.insert(region.to_string());
     p.evidence("gap_start", &crate::time::format_ms(from))
         .evidence("gap_end", &crate::time::format_ms(to))
-        .evidence("silent_hours", &hours.to_string())
-        .evidence("usual_hours_silent", &usual.to_string());
+        .evidence_num("silent_hours", hours)
+        .evidence_num("usual_hours_silent", usual as i64);
     for f in findings.iter().filter(|f| {
         f.rule == "cloudtrail-tampering"
             && f.account == account
@@ -168,7 +170,7 @@ mod tests {
         assert_eq!(gaps.len(), 1);
         let g = &gaps[0];
         assert_eq!(g.count, 6);
-        assert!(g.evidence["usual_hours_silent"].contains("6"));
+        assert!(g.evidence["usual_hours_silent"].contains(&crate::finding::Value::Int(6)));
         assert!(g.title.contains("for 6 hours"), "{}", g.title);
         // Over the threshold only: a 3-hour silence passes at --gap-hours 4.
         let short: Vec<i64> = working_hours()

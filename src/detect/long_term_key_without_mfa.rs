@@ -35,6 +35,7 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
             principal: p,
             principal_type: "IAMUser".into(),
             access_key_id: Some(key.to_string()),
+            target: Some(key.to_string()),
             remediation: format!(
                 "Replace {key} with temporary credentials (a role); if it must stay, rotate it and scope the user's permissions to what it uses."
             ),

@@ -196,6 +196,7 @@ pub fn seed(
         principal: principal.to_string(),
         principal_type: principal_type.to_string(),
         access_key_id: None,
+        target: None,
         remediation,
     }
 }

@@ -76,10 +76,12 @@ pub fn find(coverage: &Coverage) -> Vec<Partial> {
                 principal: format!("trail logs of {account}"),
                 principal_type: "LogStream".into(),
                 access_key_id: None,
+                target: None,
                 remediation: INFO.fix.into(),
             },
         );
         p.count = missing.len() as u64;
+        p.unit = "regions";
         for r in &missing {
             p.evidence("regions_not_logged", r);
             p.regions.insert((*r).to_string());
@@ -128,12 +130,7 @@ mod tests {
         let f = find(&c);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].account, "222222222222");
-        assert_eq!(
-            f[0].evidence["regions_not_logged"]
-                .iter()
-                .collect::<Vec<_>>(),
-            ["eu-west-1"]
-        );
+        assert_eq!(f[0].evidence_text("regions_not_logged"), ["eu-west-1"]);
         // Every account logs the same regions, or there is one account: nothing to say.
         assert!(
             find(&cov(&[

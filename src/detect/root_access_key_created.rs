@@ -45,6 +45,7 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
         principal: p.clone(),
         principal_type: "Root".into(),
         access_key_id: key.map(str::to_string),
+        target: Some(key.unwrap_or("?").to_string()),
         remediation: "Delete the root access key; if the owner did not create it, treat the account as compromised.".into(),
     });
     if let Some(c) = e.error_code {

@@ -34,6 +34,7 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
         principal: p.clone(),
         principal_type: "Root".into(),
         access_key_id: None,
+        target: None,
         remediation: "Stop using root for API work: use roles or Identity Center users; delete root access keys.".into(),
     });
     if let (Some(src), Some(name)) = (e.event_source, e.event_name) {

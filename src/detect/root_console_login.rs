@@ -46,11 +46,12 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
         principal: p.clone(),
         principal_type: "Root".into(),
         access_key_id: None,
+        target: Some(if mfa { "with MFA" } else { "without MFA" }.into()),
         remediation: if mfa {
             "Confirm the sign-in with the account owner; keep root for break-glass tasks only.".into()
         } else {
             "Enable MFA on the root user now, rotate its password, and confirm the sign-in with the account owner.".into()
         },
     })
-    .evidence("mfa_used", if mfa { "Yes" } else { "No" });
+    .evidence_bool("mfa_used", mfa);
 }

@@ -38,6 +38,7 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
         principal: p.clone(),
         principal_type: "Root".into(),
         access_key_id: None,
+        target: Some(ip.to_string()),
         remediation: "Verify with the owner; ensure root MFA, rotate the root password, investigate the source IP.".into(),
     });
     if let Some(m) = e.error_message {

@@ -262,12 +262,7 @@ mod tests {
                 ("arn:aws:iam::111122223333:policy/Old", Severity::Low),
             ]
         );
-        let ev = |p: &Partial, k: &str| -> Vec<String> {
-            p.evidence
-                .get(k)
-                .map(|s| s.iter().cloned().collect())
-                .unwrap_or_default()
-        };
+        let ev = |p: &Partial, k: &str| -> Vec<String> { p.evidence_text(k) };
         let gun = &out[1];
         assert_eq!(gun.principal_type, "ManagedPolicy");
         assert_eq!(

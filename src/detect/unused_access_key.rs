@@ -92,6 +92,7 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
                     },
                 ),
             );
+            p.target = Some(format!("access key {slot}"));
             if let Some(t) = k.last_used_date.at() {
                 p.seen(t);
             }
@@ -147,6 +148,7 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
             ),
         );
         p.access_key_id = Some(e.key.clone());
+        p.target = Some(e.key.clone());
         p.count = 1;
         p.seen(e.time);
         if let Some(id) = &e.event_id {

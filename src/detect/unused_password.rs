@@ -64,7 +64,7 @@ pub fn check(ctx: &PostureCtx<'_>, out: &mut Vec<Partial>) -> Result<(), String>
         if let Some(t) = row.password_last_changed {
             p.evidence("password_last_changed", &ts(t));
         }
-        p.evidence("mfa_active", if row.mfa_active { "true" } else { "false" });
+        p.evidence_bool("mfa_active", row.mfa_active);
         if let Some(s) = console {
             p.evidence(
                 "cloudtrail_console_logins",

@@ -134,10 +134,12 @@ fn stream_finding(
             ),
             principal_type: "LogStream".into(),
             access_key_id: None,
+            target: None,
             remediation: info.fix.to_string(),
         },
     );
     p.regions.insert(stream.region.clone());
+    p.unit = "log files";
     p
 }
 
@@ -198,6 +200,7 @@ pub fn findings(r: &Report) -> Vec<Partial> {
             )
         });
         p.count += 1;
+        p.unit = "digest files";
         if let Some(t) = d.end {
             p.seen(t);
         }
@@ -228,7 +231,9 @@ pub fn findings(r: &Report) -> Vec<Partial> {
             ),
         };
         let mut p = stream_finding(info, format!("{:?}:{key}", b.chain), title, &stream);
+        p.target = Some(format!("trail {}: {key}", b.chain.trail));
         p.count = 1;
+        p.unit = "chain breaks";
         p.evidence("trails", &b.chain.trail);
         p.evidence("home_region", &b.chain.home_region);
         if let Some(t) = b.from {
@@ -278,6 +283,9 @@ pub fn findings(r: &Report) -> Vec<Partial> {
             p.seen(t);
         }
         p.evidence("log_files", &l.location);
+    }
+    for p in unvalidated.values_mut() {
+        p.target = Some("no digest".into());
     }
     out.extend(unvalidated.into_values());
     out

@@ -182,7 +182,11 @@ pub fn human(s: &Summary, findings: &[crate::output::findings::Finding]) -> Stri
                 if f.count == 1 { "" } else { "s" }
             );
             for (k, vs) in &f.evidence {
-                let shown: Vec<String> = vs.iter().take(3).map(|v| esc(v).into_owned()).collect();
+                let shown: Vec<String> = vs
+                    .iter()
+                    .take(3)
+                    .map(|v| esc(&v.to_string()).into_owned())
+                    .collect();
                 let more = if vs.len() > 3 {
                     format!(" (+{} more)", vs.len() - 3)
                 } else {

@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod policies;
 pub mod refinements;
 pub mod summary;
+pub mod terminal;
 
 use std::path::{Path, PathBuf};
 

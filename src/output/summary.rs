@@ -1,5 +1,7 @@
 //! `summary.json` and the human summary printed on stdout.
 
+use super::terminal::{self, Screen, group_digits};
+use crate::text::escape;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -167,9 +169,18 @@ pub struct RunSummary {
     pub findings_by_severity: BTreeMap<String, u64>,
     /// Findings per rule.
     pub findings_by_rule: BTreeMap<String, u64>,
-    /// The findings table printed on stdout (not written to summary.json).
+    /// The findings, for the summary on stdout (written to findings.*, not to summary.json).
     #[serde(skip)]
-    pub findings_table: String,
+    pub findings: Vec<super::findings::Finding>,
+    /// Per account: objects, events, regions and hours delivered, findings.
+    pub accounts: Vec<crate::coverage::AccountCoverage>,
+    /// Why the run exits with `exit_code`: every condition met (a partial read, no events,
+    /// `--fail-on`), the deciding one first; empty for a clean run.
+    pub exit_reasons: Vec<String>,
+    /// The files written in the output folder, relative to it.
+    pub outputs: Vec<String>,
+    /// The output folder.
+    pub out_dir: String,
     /// `--state`: what was loaded, added, aged out and written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<StateSummary>,
@@ -189,35 +200,54 @@ fn mb(b: u64) -> String {
 }
 
 impl RunSummary {
-    /// The short human summary for stdout.
-    pub fn human(&self) -> String {
-        let mut s = String::new();
+    /// The human summary for stdout, laid out for `screen`: what was read, per account, what
+    /// could not run and what failed, then the findings (most severe first, as many as fit a
+    /// terminal), what was written, what to run next, and why the run exits as it does.
+    pub fn human(&self, screen: &Screen) -> String {
+        let mut top: Vec<String> = Vec::new();
         let skipped: u64 = self.objects_skipped.values().sum();
-        s.push_str(&format!(
-            "trailguard scan: {} objects read, {} skipped, {} failed ({} compressed, {} JSON) in {:.2}s\n",
-            self.objects_read,
-            skipped,
+        top.push(format!(
+            "trailguard: {} objects read, {} skipped, {} failed ({} compressed, {} JSON)",
+            group_digits(self.objects_read),
+            group_digits(skipped),
             self.objects_failed,
             mb(self.compressed_bytes),
             mb(self.uncompressed_bytes),
-            self.elapsed_seconds
         ));
-        s.push_str(&format!(
-            "  events: {} counted ({} records, {} duplicates, {} outside window, {} filtered) at {:.0} events/s, {:.0} MB/s\n",
-            self.events,
-            self.records_read,
-            self.duplicates,
-            self.events_outside_window,
-            self.events_filtered,
-            self.events_per_second,
-            self.uncompressed_mb_per_second
+        top.push(format!(
+            "  time: {:.2} s ({:.0} MB/s of JSON, {} events/s)",
+            self.elapsed_seconds,
+            self.uncompressed_mb_per_second,
+            group_digits(self.events_per_second as u64)
         ));
-        s.push_str(&format!(
-            "  activity: {} rows; IAM action known for {:.1}% of events and {:.1}% of {} event names\n",
-            self.activity_rows,
-            self.mapping.events_resolved_share * 100.0,
-            self.mapping.event_names_resolved_share * 100.0,
-            self.mapping.distinct_event_names
+        let mut set_aside = Vec::new();
+        for (n, what) in [
+            (self.duplicates, "duplicates"),
+            (self.events_outside_window, "outside --since/--until"),
+            (self.events_filtered, "filtered by --accounts/--regions"),
+            (self.implausible_time.events, "implausible times set aside"),
+        ] {
+            if n > 0 {
+                set_aside.push(format!("{} {what}", group_digits(n)));
+            }
+        }
+        top.push(format!(
+            "  events: {} counted of {} records{}{}",
+            group_digits(self.events),
+            group_digits(self.records_read),
+            if set_aside.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", set_aside.join(", "))
+            },
+            if self.events > 0 {
+                format!(
+                    "; IAM action known for {:.1}% of them",
+                    self.mapping.events_resolved_share * 100.0
+                )
+            } else {
+                String::new()
+            },
         ));
         if !self.objects_skipped.is_empty() || !self.prefixes_skipped.is_empty() {
             let list = |m: &BTreeMap<String, u64>| {
@@ -226,22 +256,19 @@ impl RunSummary {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            s.push_str(&format!(
-                "  skipped objects: {}",
-                list(&self.objects_skipped)
-            ));
+            let mut line = format!("  skipped objects: {}", list(&self.objects_skipped));
             if !self.prefixes_skipped.is_empty() {
-                s.push_str(&format!(
+                line.push_str(&format!(
                     "; pruned prefixes: {}",
                     list(&self.prefixes_skipped)
                 ));
             }
-            s.push('\n');
+            top.push(line);
         }
         if let Some(st) = &self.state {
-            s.push_str(&format!(
-                "  state {}: generation {} -> {}; {} objects added to the ledger ({} held), {} usage rows, {} aged out\n",
-                st.dir,
+            top.push(format!(
+                "  state {}: generation {} -> {}; {} objects added to the ledger ({} held), {} usage rows, {} aged out",
+                escape(&st.dir),
                 st.loaded_generation,
                 if st.written_generation == 0 {
                     "not written".to_string()
@@ -255,31 +282,148 @@ impl RunSummary {
             ));
         }
         if !self.no_evidence_accounts.is_empty() {
-            s.push_str(&format!(
-                "  least privilege: no CloudTrail read for account(s) {} of --iam-details: no evidence, nothing proposed for them\n",
+            top.push(format!(
+                "  least privilege: no CloudTrail read for account(s) {} of --iam-details: no evidence, nothing proposed for them",
                 self.no_evidence_accounts.join(", ")
             ));
         }
         if !self.inventory_rejected.is_empty() {
-            s.push_str(&format!(
-                "  inventory: {} entities of --iam-details left out (not as IAM writes them): see inventory_rejected in summary.json\n",
+            top.push(format!(
+                "  inventory: {} entities of --iam-details left out (not as IAM writes them): see inventory_rejected in summary.json",
                 self.inventory_rejected.len()
             ));
         }
-        s.push_str(&self.findings_table);
+        if self.policies_written > 0 {
+            top.push(format!(
+                "  least privilege: {} policies written ({} verified by replay{})",
+                self.policies_written,
+                self.suggestions_verified,
+                if self.suggestions_unverified.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} not written: failed the replay",
+                        self.suggestions_unverified.len()
+                    )
+                }
+            ));
+        }
+        let mut top: Vec<String> = top.iter().flat_map(|l| terminal::fit(l, screen)).collect();
+        if !self.accounts.is_empty() {
+            top.push(format!("accounts ({}):", self.accounts.len()));
+            top.extend(terminal::account_lines(&self.accounts, screen, 10));
+        }
+        top.push(format!(
+            "rules: {} ran{}",
+            self.rules_run.len(),
+            if self.rules_not_run.is_empty() {
+                String::new()
+            } else {
+                format!(", {} could not run", self.rules_not_run.len())
+            }
+        ));
+        top.extend(terminal::not_run_line(&self.rules_not_run, screen));
         for f in self.failed.iter().take(10) {
-            s.push_str(&format!(
-                "  FAILED {}: {} ({})\n",
-                crate::text::escape(&f.path),
-                crate::text::escape(&f.error),
-                f.kind
+            top.extend(terminal::fit(
+                &format!(
+                    "  FAILED {}: {} ({})",
+                    escape(&f.path),
+                    escape(&f.error),
+                    f.kind
+                ),
+                screen,
             ));
         }
         if self.failed.len() > 10 {
-            s.push_str(&format!(
-                "  ... and {} more failures in summary.json\n",
+            top.push(format!(
+                "  ... and {} more failures in summary.json",
                 self.failed.len() - 10
             ));
+        }
+
+        // The end: what was written, what next, and why the exit code.
+        let out = if self.out_dir.ends_with('/') {
+            self.out_dir.clone()
+        } else {
+            format!("{}/", self.out_dir)
+        };
+        let out = escape(&out).into_owned();
+        let mut end: Vec<String> = Vec::new();
+        if !self.outputs.is_empty() {
+            end.extend(terminal::wrap_indented(
+                &format!(
+                    "wrote {out} ({} files): {}",
+                    self.outputs.len(),
+                    self.outputs.join(", ")
+                ),
+                screen,
+            ));
+        }
+        let mut next = Vec::new();
+        if self.outputs.iter().any(|o| o == "report.html") {
+            next.push(format!("open {out}report.html"));
+        }
+        if let Some(f) = self.findings.first() {
+            next.push(format!("trailguard rules {}", f.rule));
+        }
+        if self.events > 0
+            && self
+                .rules_not_run
+                .iter()
+                .any(|n| n.reason.contains("--iam-details"))
+        {
+            next.push("add --iam-details details.json (aws iam get-account-authorization-details) for least-privilege policies".into());
+        }
+        if !next.is_empty() {
+            for (i, n) in next.iter().enumerate() {
+                if i == 0 {
+                    end.extend(terminal::wrap_indented(&format!("next: {n}"), screen));
+                } else {
+                    end.extend(terminal::fit(&format!("      {n}"), screen));
+                }
+            }
+        }
+        for (i, r) in self.exit_reasons.iter().enumerate() {
+            let line = if i == 0 {
+                format!("exit {}: {r}", self.exit_code)
+            } else {
+                format!("  also: {r}")
+            };
+            for l in terminal::fit(&line, screen) {
+                end.push(terminal::strong(screen, &l));
+            }
+        }
+
+        // The findings, sized to fit between the two on a terminal.
+        let head = if self.findings.is_empty() {
+            "findings: none".to_string()
+        } else {
+            format!(
+                "findings: {} ({})",
+                self.findings.len(),
+                terminal::severity_counts(&self.findings)
+            )
+        };
+        let max_rows = match screen.height {
+            // Three lines a finding, plus the header, the "more" line and the prompt.
+            Some(h) => (h.saturating_sub(end.len() + 4) / 3).max(4),
+            None => 50,
+        };
+        let table = terminal::findings_table(
+            &self.findings,
+            screen,
+            max_rows,
+            &format!("{out}findings.jsonl"),
+        );
+        let mut s = String::new();
+        for l in top
+            .iter()
+            .chain(std::iter::once(&terminal::strong(screen, &head)))
+            .chain(table.iter())
+            .chain(end.iter())
+        {
+            s.push_str(l);
+            s.push('\n');
         }
         s
     }

@@ -203,14 +203,23 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     sum.excluded_principals = judged.excluded;
     sum.window = judged.window;
     sum.rules_not_run = judged.not_run;
-    let found = judged.found;
-    sum.findings_table = crate::output::findings::table(&found, &cfg.rules_run, &sum.rules_not_run);
+    let mut found = judged.found;
+    crate::output::findings::dedupe_ids(&mut found);
     let fpath = cfg.out_dir.join("findings.jsonl");
     crate::output::findings::write_jsonl(&fpath, &found)
         .with_context(|| format!("writing {}", fpath.display()))?;
     let fpath = cfg.out_dir.join("findings.parquet");
     crate::output::findings::write_parquet(&fpath, &found)
         .with_context(|| format!("writing {}", fpath.display()))?;
+    let fpath = cfg.out_dir.join("findings.csv");
+    crate::output::findings::write_csv(&fpath, &found)
+        .with_context(|| format!("writing {}", fpath.display()))?;
+    sum.accounts = coverage.accounts();
+    for f in &found {
+        if let Some(a) = sum.accounts.iter_mut().find(|a| a.account == f.account) {
+            a.findings += 1;
+        }
+    }
     sum.rules_run = cfg
         .rules_run
         .iter()
@@ -223,9 +232,10 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
             .or_default() += 1;
         *sum.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
     }
-    let over_threshold = cfg
-        .fail_on
-        .is_some_and(|t| found.iter().any(|f| f.severity >= t));
+    let over_threshold = cfg.fail_on.and_then(|t| {
+        let n = found.iter().filter(|f| f.severity >= t).count();
+        (n > 0).then_some((t.as_str(), n))
+    });
     // With --state, objects an earlier run read count as readable.
     let readable = sum.objects_read
         + sum
@@ -233,7 +243,16 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
             .get(crate::source::SkipReason::AlreadyProcessed.as_str())
             .copied()
             .unwrap_or(0);
-    sum.exit_code = crate::outcome::scan_exit_code(sum.failed.len(), readable, over_threshold);
+    let outcome = crate::outcome::scan_outcome(&crate::outcome::Facts {
+        failed_inputs: sum.failed.len(),
+        readable_objects: readable,
+        over_threshold,
+        no_events: no_events_reason(cfg, &sum),
+    });
+    sum.exit_code = outcome.code;
+    sum.exit_reasons = outcome.reasons;
+    sum.out_dir = cfg.out_dir.display().to_string();
+    sum.outputs = written_outputs(&cfg.out_dir, cfg.verify.is_some(), sum.policies_written);
     // The state last: once the outputs of the merged usage are written. A run that could read
     // nothing keeps the previous state as it is.
     if let Some(st) = state.take() {
@@ -245,9 +264,87 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
                 .with_context(|| format!("writing the state in {}", dir.display()))?
         });
     }
+    sum.findings = found;
     let json = serde_json::to_vec_pretty(&sum).context("encoding summary.json")?;
     let summary_path = cfg.out_dir.join("summary.json");
     crate::output::write_atomic(&summary_path, &json)
         .with_context(|| format!("writing {}", summary_path.display()))?;
     Ok(sum)
+}
+
+/// The files a scan writes in `--out`, relative to it, in the order a reader would open them.
+fn written_outputs(out: &std::path::Path, verify: bool, policies: u64) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "findings.jsonl",
+        "findings.csv",
+        "findings.parquet",
+        "activity.parquet",
+        "coverage.parquet",
+        "permissions.parquet",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    if verify {
+        v.push("integrity.parquet".into());
+    }
+    if policies > 0 && out.join("policies").is_dir() {
+        v.push("policies/".into());
+    }
+    v.push("summary.json".into());
+    v
+}
+
+/// Why a scan of CloudTrail sources counted no event, or `None` when it counted some (or was
+/// not given any, or every object was read by an earlier run of the `--state`).
+fn no_events_reason(cfg: &ScanConfig, sum: &RunSummary) -> Option<String> {
+    if cfg.sources.is_empty() || sum.events > 0 {
+        return None;
+    }
+    let skipped = |r: crate::source::SkipReason| sum.objects_skipped.get(r.as_str()).copied();
+    if skipped(crate::source::SkipReason::AlreadyProcessed).is_some() {
+        return None;
+    }
+    let list = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sources = cfg
+        .sources
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let filters = "--since/--until, --accounts or --regions";
+    Some(
+        if sum.objects_listed == 0 && sum.prefixes_skipped.is_empty() {
+            format!(
+                "nothing found under {sources} (no CloudTrail log objects there: check the path)"
+            )
+        } else if sum.objects_listed == 0 {
+            format!(
+                "every prefix under {sources} was left out without listing ({}: digest, insight and other log types hold no events; outside_window and filtered come from {filters})",
+                list(&sum.prefixes_skipped)
+            )
+        } else if sum.objects_read == 0 {
+            format!(
+                "{} object(s) listed under {sources}, none read as a CloudTrail log file ({})",
+                sum.objects_listed,
+                list(&sum.objects_skipped)
+            )
+        } else if sum.records_read == 0 {
+            format!("the {} object(s) read held no records", sum.objects_read)
+        } else {
+            format!(
+                "all {} records read were set aside: {} outside --since/--until, {} filtered by --accounts/--regions, {} duplicates, {} with an implausible time",
+                sum.records_read,
+                sum.events_outside_window,
+                sum.events_filtered,
+                sum.duplicates,
+                sum.implausible_time.events
+            )
+        },
+    )
 }

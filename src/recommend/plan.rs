@@ -307,20 +307,22 @@ pub(super) fn plan_principal(
                 principal: g.principal_arn.clone(),
                 principal_type: ptype.into(),
                 access_key_id: None,
+                target: None,
                 remediation: remediation(g, documents.len()),
             },
         );
         p.count = keep.len() as u64;
-        p.evidence("granted_actions", &granted_n.to_string())
-            .evidence("used_actions", &keep.len().to_string())
-            .evidence("unused_actions", &unused.len().to_string())
-            .evidence("unobservable_actions", &unobservable_held.len().to_string());
+        p.unit = "actions used";
+        p.evidence_num("granted_actions", granted_n as i64)
+            .evidence_num("used_actions", keep.len() as i64)
+            .evidence_num("unused_actions", unused.len() as i64)
+            .evidence_num("unobservable_actions", unobservable_held.len() as i64);
         for (id, _) in &held_flagged {
             p.evidence("kept_out_flagged", &c.get(*id).to_string());
         }
         match &verification {
             Some(super::Verification::Verified { .. }) => {
-                p.evidence("verified", "true");
+                p.evidence_bool("verified", true);
             }
             Some(super::Verification::Failed(why)) => {
                 p.evidence("verified", "false");

@@ -10,6 +10,7 @@ mod hostile;
 mod integrity;
 mod paths;
 mod queries;
+mod report;
 mod rules;
 mod s3;
 mod state;

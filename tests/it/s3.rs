@@ -775,9 +775,22 @@ fn digest_and_insight_objects_are_never_events() {
         let folder = &key[..key.rfind('/').expect("slash") + 1];
         let out = out_dir();
         let run = scan_s3(fx, folder, out.path(), &[]);
-        run.assert_code(0);
+        // Nothing but digests or insights: no event, its own exit code, and a line saying why.
+        run.assert_code(5);
         let s = read_summary(out.path());
         assert_eq!(num(&s, "events"), 0, "{folder}: {s:#}");
+        assert!(
+            s["exit_reasons"][0]
+                .as_str()
+                .is_some_and(|r| r.starts_with("no events counted: ")
+                    && r.contains("was left out without listing (")),
+            "{s:#}"
+        );
+        assert!(
+            run.stdout.contains("exit 5: no events counted"),
+            "{}",
+            run.stdout
+        );
         assert_eq!(num(&s, "records_read"), 0, "{folder}: {s:#}");
         assert_eq!(num(&s, "objects_read"), 0, "{folder}: {s:#}");
     }

@@ -271,6 +271,10 @@ pub fn check(e: &Event<'_, '_>, ctx: &EventCtx<'_>, hits: &mut Hits) {
                 .user_identity
                 .and_then(|u| u.access_key_id)
                 .map(str::to_string),
+            target: Some(match c.kind {
+                Kind::Public => c.resource.clone(),
+                Kind::Guardrail => format!("{} (guardrail)", c.resource),
+            }),
             remediation: c.remediation.clone(),
         });
         h.evidence("resource", &c.resource).evidence("action", name);

@@ -197,7 +197,7 @@ fn role_keeps_what_it_used_and_loses_an_unused_delete() {
         f["evidence"]["riskiest_unused"][0],
         "01 logs:PutResourcePolicy (Permissions management)"
     );
-    assert_eq!(f["evidence"]["used_actions"][0], "5");
+    assert_eq!(f["evidence"]["used_actions"][0], 5);
     let report =
         std::fs::read_to_string(out.join("policies/111122223333/role/app-writer.txt")).unwrap();
     assert!(report.contains("remove these"), "{report}");
@@ -264,7 +264,7 @@ fn bert_jan_gets_a_policy_allowing_every_action_he_used_but_the_attack() {
     );
     assert_eq!(
         f["evidence"]["used_actions"][0],
-        (used.len() - attack.len()).to_string()
+        (used.len() - attack.len()) as u64
     );
     assert_eq!(f["evidence"]["kept_out_flagged"], json!(attack));
     let report =
