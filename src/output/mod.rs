@@ -8,6 +8,7 @@
 
 pub mod activity_parquet;
 pub mod coverage;
+pub mod exports;
 pub mod findings;
 pub mod permissions;
 pub mod policies;

@@ -214,6 +214,14 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     let fpath = cfg.out_dir.join("findings.csv");
     crate::output::findings::write_csv(&fpath, &found)
         .with_context(|| format!("writing {}", fpath.display()))?;
+    let exported =
+        crate::output::exports::write(&cfg.out_dir, &found, chrono::Utc::now().timestamp_millis())
+            .with_context(|| {
+                format!(
+                    "writing the OCSF and ASFF exports in {}",
+                    cfg.out_dir.display()
+                )
+            })?;
     sum.accounts = coverage.accounts();
     for f in &found {
         if let Some(a) = sum.accounts.iter_mut().find(|a| a.account == f.account) {
@@ -252,7 +260,12 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
     sum.exit_code = outcome.code;
     sum.exit_reasons = outcome.reasons;
     sum.out_dir = cfg.out_dir.display().to_string();
-    sum.outputs = written_outputs(&cfg.out_dir, cfg.verify.is_some(), sum.policies_written);
+    sum.outputs = written_outputs(
+        &cfg.out_dir,
+        cfg.verify.is_some(),
+        sum.policies_written,
+        &exported,
+    );
     // The state last: once the outputs of the merged usage are written. A run that could read
     // nothing keeps the previous state as it is.
     if let Some(st) = state.take() {
@@ -273,7 +286,12 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
 }
 
 /// The files a scan writes in `--out`, relative to it, in the order a reader would open them.
-fn written_outputs(out: &std::path::Path, verify: bool, policies: u64) -> Vec<String> {
+fn written_outputs(
+    out: &std::path::Path,
+    verify: bool,
+    policies: u64,
+    exported: &[String],
+) -> Vec<String> {
     let mut v: Vec<String> = [
         "findings.jsonl",
         "findings.csv",
@@ -285,6 +303,7 @@ fn written_outputs(out: &std::path::Path, verify: bool, policies: u64) -> Vec<St
     .into_iter()
     .map(String::from)
     .collect();
+    v.extend(exported.iter().cloned());
     if verify {
         v.push("integrity.parquet".into());
     }

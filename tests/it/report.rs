@@ -385,7 +385,7 @@ fn the_summary_leads_with_findings_and_says_what_was_written() {
         .iter()
         .find(|l| l.starts_with("wrote "))
         .expect("a wrote line");
-    assert!(wrote.contains("(7 files)"), "{wrote}");
+    assert!(wrote.contains("(9 files)"), "{wrote}");
     for f in ["findings.jsonl", "findings.csv", "summary.json"] {
         assert!(out.path().join(f).is_file(), "{f}");
     }
@@ -393,4 +393,113 @@ fn the_summary_leads_with_findings_and_says_what_was_written() {
         r.stdout
             .contains("next: trailguard rules root-console-login")
     );
+}
+
+/// `tests/tools/validate_findings.py` on the OCSF and ASFF exports of `out`.
+fn validate_exports(out: &Path) {
+    let mut args: Vec<String> = vec![
+        format!("{ROOT}/tests/tools/validate_findings.py"),
+        "--ocsf".into(),
+        out.join("findings.ocsf.jsonl").display().to_string(),
+    ];
+    let asff = out.join("asff");
+    let mut batches: Vec<_> = std::fs::read_dir(&asff)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    batches.sort();
+    assert!(!batches.is_empty(), "no ASFF batch in {}", asff.display());
+    for b in &batches {
+        args.push("--asff".into());
+        args.push(b.display().to_string());
+    }
+    let r = std::process::Command::new("python3")
+        .args(&args)
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&r.stdout).to_string() + &String::from_utf8_lossy(&r.stderr);
+    assert!(
+        r.status.success(),
+        "the exports fail their published schemas (pip install -r requirements-test.txt):\n{text}"
+    );
+    assert!(text.contains("0 problems"), "{text}");
+}
+
+#[test]
+fn ocsf_and_asff_exports_pass_the_published_schemas() {
+    // Event rules (the bundled samples and the fixtures), inventory rules and least privilege,
+    // and the integrity rules.
+    let runs: [Vec<&str>; 3] = [
+        vec![SAMPLES],
+        vec![GOOD, "--verify"],
+        vec![
+            "tests/fixtures/rules/least-privilege/app-writer-cloudtrail.json",
+            "--iam-details",
+            "tests/fixtures/rules/least-privilege/details.json",
+        ],
+    ];
+    for extra in runs {
+        let out = tempfile::tempdir().unwrap();
+        let o = out.path().display().to_string();
+        let mut args = vec!["scan", "--out", &o];
+        args.extend(extra.iter());
+        let r = run(&args);
+        assert!(matches!(r.code(), 0 | 3), "{}", r.stderr);
+        let n = findings(out.path()).len();
+        assert!(n > 0, "{extra:?}: no findings");
+        let ocsf: Vec<Value> = std::fs::read_to_string(out.path().join("findings.ocsf.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(ocsf.len(), n);
+        // The stable ID in every format.
+        for (o, f) in ocsf.iter().zip(findings(out.path())) {
+            assert_eq!(o["finding_info"]["uid"], f["id"]);
+        }
+        validate_exports(out.path());
+    }
+}
+
+#[test]
+fn asff_batches_hold_at_most_100_findings() {
+    // 130 IAM users each signing in without MFA: 130 findings, two batches.
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..130)
+        .map(|i| {
+            serde_json::json!({
+                "eventVersion": "1.08",
+                "eventID": format!("3a5f1d7e-0000-4000-8000-{i:012}"),
+                "eventTime": "2024-05-01T10:00:00Z",
+                "eventSource": "signin.amazonaws.com",
+                "eventName": "ConsoleLogin",
+                "awsRegion": "us-east-1",
+                "sourceIPAddress": "203.0.113.7",
+                "recipientAccountId": "111122223333",
+                "userIdentity": {"type": "IAMUser", "accountId": "111122223333",
+                    "arn": format!("arn:aws:iam::111122223333:user/u{i}"),
+                    "principalId": "AIDAEXAMPLE", "userName": format!("u{i}")},
+                "responseElements": {"ConsoleLogin": "Success"},
+                "additionalEventData": {"MFAUsed": "No"}
+            })
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("logins.json"),
+        serde_json::json!({"Records": records}).to_string(),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    scan(dir.path().to_str().unwrap(), out.path(), &[]).assert_code(0);
+    let b1: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("asff/batch-0001.json")).unwrap())
+            .unwrap();
+    let b2: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("asff/batch-0002.json")).unwrap())
+            .unwrap();
+    assert_eq!(b1["Findings"].as_array().unwrap().len(), 100);
+    assert_eq!(b2["Findings"].as_array().unwrap().len(), 30);
+    validate_exports(out.path());
+    // A later run with fewer findings leaves no stale batch behind.
+    scan(SAMPLES, out.path(), &[]).assert_code(0);
+    assert!(!out.path().join("asff/batch-0002.json").exists());
 }
