@@ -54,6 +54,8 @@ pub struct Coverage {
     logged: BTreeSet<(Arc<str>, Arc<str>)>,
     /// The whole run's totals per account (`unknown` outside the layout).
     accounts: BTreeMap<Arc<str>, Cell>,
+    /// Events per day of delivery (days since the epoch), for the report's timeline.
+    days: BTreeMap<i64, u64>,
 }
 
 /// What a run read of one account, for the summary.
@@ -92,6 +94,7 @@ impl Coverage {
             delivered: BTreeMap::new(),
             logged: BTreeSet::new(),
             accounts: BTreeMap::new(),
+            days: BTreeMap::new(),
         }
     }
 
@@ -144,6 +147,11 @@ impl Coverage {
                 self.logged.insert((account.clone(), region.clone()));
             }
         }
+        if let Some(h) = hour
+            && add.events > 0
+        {
+            *self.days.entry(h.div_euclid(24)).or_default() += add.events;
+        }
         let t = self.accounts.entry(account.clone()).or_default();
         t.objects += add.objects;
         t.events += add.events;
@@ -191,6 +199,11 @@ impl Coverage {
                 .collect();
             ((&**a, &**r), hours)
         })
+    }
+
+    /// Events per day of delivery (days since the epoch).
+    pub fn days(&self) -> &BTreeMap<i64, u64> {
+        &self.days
     }
 
     /// Per account, what the run read: objects, events, regions and delivered hours.

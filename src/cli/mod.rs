@@ -171,6 +171,9 @@ pub struct ScanArgs {
     /// Output folder (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also write the HTML report here (it is always written as report.html in --out).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Only events at or after this time (2024-05-01 or 2024-05-01T12:00:00Z).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
@@ -478,6 +481,7 @@ impl ScanArgs {
             threads,
             decode_budget,
             out_dir: self.out.clone(),
+            report: self.report.clone(),
             progress: !self.quiet,
             detector: Detector::new(self.rules.as_deref(), &self.skip_rules)
                 .map_err(anyhow::Error::msg)?,

@@ -10,6 +10,7 @@ pub mod activity_parquet;
 pub mod coverage;
 pub mod exports;
 pub mod findings;
+pub mod html;
 pub mod permissions;
 pub mod policies;
 pub mod refinements;

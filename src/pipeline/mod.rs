@@ -46,6 +46,8 @@ pub struct ScanConfig {
     pub decode_budget: u64,
     /// Output folder.
     pub out_dir: PathBuf,
+    /// `--report FILE`: the HTML report also written there (it is always in the output folder).
+    pub report: Option<PathBuf>,
     /// Show a progress line on stderr (when it is a terminal).
     pub progress: bool,
     /// The detection rules to run on events.
@@ -278,6 +280,12 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<RunSummary> {
         });
     }
     sum.findings = found;
+    let html =
+        crate::output::html::render(&sum, &judged.plans, &judged.refinements, coverage.days());
+    for path in std::iter::once(cfg.out_dir.join("report.html")).chain(cfg.report.clone()) {
+        crate::output::write_atomic(&path, html.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let json = serde_json::to_vec_pretty(&sum).context("encoding summary.json")?;
     let summary_path = cfg.out_dir.join("summary.json");
     crate::output::write_atomic(&summary_path, &json)
@@ -310,6 +318,7 @@ fn written_outputs(
     if policies > 0 && out.join("policies").is_dir() {
         v.push("policies/".into());
     }
+    v.push("report.html".into());
     v.push("summary.json".into());
     v
 }

@@ -385,14 +385,17 @@ fn the_summary_leads_with_findings_and_says_what_was_written() {
         .iter()
         .find(|l| l.starts_with("wrote "))
         .expect("a wrote line");
-    assert!(wrote.contains("(9 files)"), "{wrote}");
-    for f in ["findings.jsonl", "findings.csv", "summary.json"] {
+    assert!(wrote.contains("(10 files)"), "{wrote}");
+    for f in [
+        "findings.jsonl",
+        "findings.csv",
+        "summary.json",
+        "report.html",
+    ] {
         assert!(out.path().join(f).is_file(), "{f}");
     }
-    assert!(
-        r.stdout
-            .contains("next: trailguard rules root-console-login")
-    );
+    assert!(r.stdout.contains("next: open "), "{}", r.stdout);
+    assert!(r.stdout.contains("trailguard rules root-console-login"));
 }
 
 /// `tests/tools/validate_findings.py` on the OCSF and ASFF exports of `out`.
@@ -502,4 +505,144 @@ fn asff_batches_hold_at_most_100_findings() {
     // A later run with fewer findings leaves no stale batch behind.
     scan(SAMPLES, out.path(), &[]).assert_code(0);
     assert!(!out.path().join("asff/batch-0002.json").exists());
+}
+
+/// `tests/browser/check.mjs` on a report: headless Chromium, no console or page error, no
+/// request leaving the file, the texts visible, the clicks made; returns its JSON verdict.
+fn browser_check(report: &Path, shot: &Path, args: &[&str]) -> Value {
+    let harness = Path::new(ROOT).join("tests/browser");
+    assert!(
+        harness
+            .join("node_modules/playwright-core/package.json")
+            .is_file(),
+        "tests/browser is not installed: run `npm ci --prefix tests/browser` (as .ci/run does)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "no Chromium at {chromium}: `apt-get install chromium` (as .ci/run does)"
+    );
+    let out = std::process::Command::new("node")
+        .arg(harness.join("check.mjs"))
+        .arg(report)
+        .arg(shot)
+        .args(args)
+        .output()
+        .expect("node");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check.mjs printed no verdict ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(v["ok"], true, "{v:#}");
+    v
+}
+
+#[test]
+fn the_html_report_opens_in_a_real_browser_without_errors() {
+    // The bundled samples (findings, timeline), and the least-privilege fixture (suggested
+    // policy with its copy button, the diff against today's).
+    let out = tempfile::tempdir().unwrap();
+    let extra = tempfile::tempdir().unwrap();
+    let also = extra.path().join("elsewhere.html");
+    scan(SAMPLES, out.path(), &["--report", also.to_str().unwrap()]).assert_code(0);
+    let report = out.path().join("report.html");
+    assert_eq!(
+        std::fs::read(&report).unwrap(),
+        std::fs::read(&also).unwrap()
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    // Nothing to fetch: no stylesheet, script or image from anywhere (URLs from the data,
+    // such as a console sign-in's `login_to`, are text).
+    for loads in ["<link", " src=", "@import", "url("] {
+        assert!(!html.contains(loads), "the report loads something: {loads}");
+    }
+    let v = browser_check(
+        &report,
+        &out.path().join("report.png"),
+        &[
+            "--expect-text",
+            "Root user of 136651530598 signed in to the console WITHOUT MFA",
+            "--expect-text",
+            "findings 1-14 of 14",
+            "--expect-text",
+            "Coverage per account",
+            "--click",
+            "#next",
+            "--click",
+            "#prev",
+            "--click",
+            "#findings-body details summary",
+        ],
+    );
+    assert!(v["bytes"].as_u64().unwrap() > 10_000, "{v}");
+
+    let lp = tempfile::tempdir().unwrap();
+    run(&[
+        "scan",
+        "tests/fixtures/rules/least-privilege/app-writer-cloudtrail.json",
+        "--iam-details",
+        "tests/fixtures/rules/least-privilege/details.json",
+        "--out",
+        &lp.path().display().to_string(),
+    ])
+    .assert_code(0);
+    browser_check(
+        &lp.path().join("report.html"),
+        &lp.path().join("report.png"),
+        &[
+            "--expect-text",
+            "Least privilege",
+            "--click",
+            "details:has(#policy-0) > summary",
+            "--click",
+            "button[data-for=policy-0]",
+            "--expect-text",
+            "arn:aws:iam::111122223333:role/app-writer",
+        ],
+    );
+}
+
+#[test]
+fn hostile_names_stay_text_in_the_report() {
+    // A user name that is markup: it must show as text, never run.
+    let dir = tempfile::tempdir().unwrap();
+    let name = "<img src=x onerror=alert(1)></script><script>alert(2)</script>";
+    let ev = serde_json::json!({"Records": [{
+        "eventVersion": "1.08",
+        "eventID": "3a5f1d7e-0000-4000-8000-000000000009",
+        "eventTime": "2024-05-01T10:00:00Z",
+        "eventSource": "signin.amazonaws.com",
+        "eventName": "ConsoleLogin",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.7",
+        "recipientAccountId": "111122223333",
+        "userIdentity": {"type": "IAMUser", "accountId": "111122223333",
+            "arn": format!("arn:aws:iam::111122223333:user/{name}"),
+            "principalId": "AIDAEXAMPLE", "userName": name},
+        "responseElements": {"ConsoleLogin": "Success"},
+        "additionalEventData": {"MFAUsed": "No"}
+    }]});
+    std::fs::write(dir.path().join("login.json"), ev.to_string()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    scan(dir.path().to_str().unwrap(), out.path(), &[]).assert_code(0);
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        !html.contains("<img src=x"),
+        "markup from the data in the report"
+    );
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "only the report's own scripts"
+    );
+    // The browser shows it as text and no dialog opens.
+    let v = browser_check(
+        &out.path().join("report.html"),
+        &out.path().join("report.png"),
+        &["--expect-text", "onerror=alert(1)"],
+    );
+    assert_eq!(v["dialogs"], serde_json::json!([]), "{v:#}");
 }
