@@ -480,7 +480,7 @@ pub fn render(
         }
         h.push_str("</tbody></table></section>");
     }
-    let _ = write!(h, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
     h
 }
 
