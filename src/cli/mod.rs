@@ -143,8 +143,12 @@ pub enum Command {
     /// digest names (`aws cloudtrail validate-logs`, offline and fast).
     #[command(after_help = verify::VERIFY_EXAMPLES)]
     Verify(Box<VerifyArgs>),
-    /// List the detection rules with what they find, why it matters and how to fix it.
+    /// List the detection rules with what they find, why it matters and how to fix it; with an
+    /// ID, that rule only (with the inputs it needs).
     Rules {
+        /// One rule (as in findings' `rule`), e.g. `trailguard rules root-console-login`.
+        #[arg(value_name = "ID")]
+        id: Option<String>,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -586,14 +590,25 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(out.summary.exit_code)
         }
-        Command::Rules { json } => {
+        Command::Rules { id, json } => {
             let rules = all_rules();
             let integrity = crate::integrity::findings::RULES;
-            let infos: Vec<&crate::finding::RuleInfo> = rules
+            let mut infos: Vec<&crate::finding::RuleInfo> = rules
                 .iter()
                 .map(|r| r.info)
                 .chain(integrity.iter().copied())
                 .collect();
+            if let Some(id) = &id {
+                let known: Vec<&str> = infos.iter().map(|i| i.id).collect();
+                infos.retain(|i| i.id == id);
+                if infos.is_empty() {
+                    bail!(
+                        "no rule `{}` (rules: {})",
+                        crate::text::escape(id),
+                        known.join(", ")
+                    );
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&infos)?);
             } else {
@@ -605,7 +620,21 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         i.anti_pattern,
                         i.title
                     );
-                    println!("  What: {}\n  Why:  {}\n  Fix:  {}\n", i.what, i.why, i.fix);
+                    println!("  What: {}\n  Why:  {}\n  Fix:  {}", i.what, i.why, i.fix);
+                    let needs: Vec<&str> = i
+                        .inputs
+                        .iter()
+                        .map(|x| match x {
+                            crate::finding::Input::Cloudtrail => "CloudTrail (SOURCE or --trail)",
+                            crate::finding::Input::IamDetails => {
+                                "--iam-details (aws iam get-account-authorization-details)"
+                            }
+                            crate::finding::Input::CredentialReport => {
+                                "--credential-report (aws iam get-credential-report)"
+                            }
+                        })
+                        .collect();
+                    println!("  Reads: {}\n", needs.join(", "));
                 }
             }
             Ok(EXIT_OK)

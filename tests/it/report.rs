@@ -646,3 +646,35 @@ fn hostile_names_stay_text_in_the_report() {
     );
     assert_eq!(v["dialogs"], serde_json::json!([]), "{v:#}");
 }
+
+#[test]
+fn rules_id_shows_one_rule_and_names_the_known_ones_otherwise() {
+    let r = run(&["rules", "root-console-login"]);
+    r.assert_code(0);
+    assert!(
+        r.stdout.starts_with("root-console-login [critical;"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("  Fix:  "), "{}", r.stdout);
+    assert!(r.stdout.contains("  Reads: CloudTrail"), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches(" [").count(),
+        1,
+        "one rule only: {}",
+        r.stdout
+    );
+    let j = run(&["rules", "unused-role", "--json"]);
+    j.assert_code(0);
+    let v: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["id"], "unused-role");
+    let bad = run(&["rules", "no-such-rule"]);
+    bad.assert_code(EXIT_ERROR);
+    assert!(
+        bad.stderr
+            .contains("no rule `no-such-rule` (rules: root-console-login"),
+        "{}",
+        bad.stderr
+    );
+}
