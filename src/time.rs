@@ -126,7 +126,23 @@ pub fn parse_event_time(s: &str) -> Option<i64> {
 /// A bare date means the start of that day for `--since`, and the end of that day (inclusive)
 /// for `--until`.
 pub fn parse_bound(s: &str, end_of_day: bool) -> Result<i64, String> {
+    parse_bound_at(s, end_of_day, chrono::Utc::now().timestamp_millis())
+}
+
+/// [`parse_bound`] with `now` (epoch ms) for relative times: `90m`, `24h`, `7d`, `2w` ago.
+pub fn parse_bound_at(s: &str, end_of_day: bool, now: i64) -> Result<i64, String> {
     let s = s.trim();
+    if let Some(unit) = s.chars().last().filter(|c| "mhdw".contains(*c))
+        && let Ok(n) = s[..s.len() - 1].parse::<u32>()
+    {
+        let ms: i64 = match unit {
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => DAY_MS,
+            _ => 7 * DAY_MS,
+        };
+        return Ok(now - i64::from(n) * ms);
+    }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let start = NaiveDateTime::new(d, NaiveTime::MIN)
             .and_utc()
@@ -141,7 +157,7 @@ pub fn parse_bound(s: &str, end_of_day: bool) -> Result<i64, String> {
         return Ok(ms);
     }
     Err(format!(
-        "`{s}` is neither a date (2024-05-01) nor an RFC 3339 time (2024-05-01T12:00:00Z)"
+        "`{s}` is neither a date (2024-05-01), an RFC 3339 time (2024-05-01T12:00:00Z) nor a time ago (90m, 24h, 7d, 2w)"
     ))
 }
 
@@ -210,6 +226,23 @@ impl Window {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn relative_bounds_count_back_from_now() {
+        let now = 1_717_000_000_000;
+        assert_eq!(parse_bound_at("24h", false, now), Ok(now - 24 * 3_600_000));
+        assert_eq!(parse_bound_at("7d", true, now), Ok(now - 7 * DAY_MS));
+        assert_eq!(parse_bound_at("90m", false, now), Ok(now - 90 * 60_000));
+        assert_eq!(parse_bound_at("2w", false, now), Ok(now - 14 * DAY_MS));
+        assert!(parse_bound_at("h", false, now).is_err());
+        assert!(parse_bound_at("-3d", false, now).is_err());
+        assert!(parse_bound_at("3y", false, now).is_err());
+        assert_eq!(
+            parse_bound_at("2024-05-01", false, now),
+            parse_bound("2024-05-01", false)
+        );
+    }
+
     use super::*;
 
     #[test]

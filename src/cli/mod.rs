@@ -178,10 +178,12 @@ pub struct ScanArgs {
     /// Also write the HTML report here (it is always written as report.html in --out).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Only events at or after this time (2024-05-01 or 2024-05-01T12:00:00Z).
+    /// Only events at or after this time (2024-05-01, 2024-05-01T12:00:00Z, or a time ago:
+    /// 90m, 24h, 7d, 2w).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only events at or before this time (a bare date includes the whole day).
+    /// Only events at or before this time (a bare date includes the whole day; 90m, 24h, 7d,
+    /// 2w ago also work).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     /// Only these accounts (comma-separated 12-digit IDs).
