@@ -37,11 +37,11 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// A CSV cell that a spreadsheet will not run as a formula: a value starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice), and control
-/// characters are escaped as in [`escape`].
+/// `-`, `@`, `|` (a DDE pipe), a tab or a carriage return gets a leading `'` (OWASP's advice),
+/// and control characters are escaped as in [`escape`].
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
     let e = escape(s);
-    if e.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if e.starts_with(['=', '+', '-', '@', '|', '\t', '\r']) {
         Cow::Owned(format!("'{e}"))
     } else {
         e
@@ -74,6 +74,12 @@ mod tests {
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("-2"), "'-2");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("-1+2"), "'-1+2");
+        assert_eq!(csv_cell("|cmd"), "'|cmd");
+        // A leading tab is escaped, so it cannot start a formula either.
+        assert_eq!(csv_cell("\tx"), "\\tx");
+        assert_eq!(csv_cell("arn:aws:iam::1:root"), "arn:aws:iam::1:root");
+        assert_eq!(csv_cell(""), "");
         assert_eq!(csv_cell("alice"), "alice");
     }
 }

@@ -232,12 +232,6 @@ fn asff_types(f: &Finding) -> Vec<String> {
     vec![format!("{ns}/{r}")]
 }
 
-fn iso(ms: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
-}
-
 /// The ASFF `Resources` of a finding: the principal, and its target when that is an ARN.
 fn asff_resources(f: &Finding) -> Vec<Value> {
     let part = partition(&f.principal);
@@ -351,8 +345,8 @@ pub fn asff(f: &Finding, now: i64) -> Value {
         "GeneratorId": f.rule,
         "AwsAccountId": f.account,
         "Types": types,
-        "CreatedAt": iso(created),
-        "UpdatedAt": iso(now),
+        "CreatedAt": crate::time::format_ms(created),
+        "UpdatedAt": crate::time::format_ms(now),
         "Severity": sev,
         "Title": cut(&f.title, 256),
         "Description": description(f),
@@ -365,8 +359,8 @@ pub fn asff(f: &Finding, now: i64) -> Value {
         "FindingProviderFields": {"Severity": sev, "Types": types},
     });
     if let (Some(a), Some(b)) = (first, last) {
-        v["FirstObservedAt"] = json!(iso(a));
-        v["LastObservedAt"] = json!(iso(b));
+        v["FirstObservedAt"] = json!(crate::time::format_ms(a));
+        v["LastObservedAt"] = json!(crate::time::format_ms(b));
     }
     v
 }

@@ -226,16 +226,6 @@ pub fn write_parquet(path: &Path, findings: &[Finding]) -> anyhow::Result<()> {
     super::write_parquet(path, schema(), [RecordBatch::try_new(schema(), cols)])
 }
 
-/// A CSV cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage
-/// return first) gets a leading `'`, as OWASP recommends: names in CloudTrail are written by
-/// whoever made the call.
-pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'|') => format!("'{s}").into(),
-        _ => s.into(),
-    }
-}
-
 /// The columns of `findings.csv`.
 pub const CSV_COLUMNS: [&str; 20] = [
     "id",
@@ -261,7 +251,7 @@ pub const CSV_COLUMNS: [&str; 20] = [
 ];
 
 /// Writes `findings.csv`: one row per finding, lists space-separated, `evidence` as JSON, every
-/// cell neutralized against formula injection ([`csv_cell`]).
+/// cell neutralized against formula injection ([`crate::text::csv_cell`]).
 pub fn write_csv(path: &Path, findings: &[Finding]) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_COLUMNS)?;
@@ -288,25 +278,9 @@ pub fn write_csv(path: &Path, findings: &[Finding]) -> anyhow::Result<()> {
             f.remediation.clone(),
             f.anti_pattern.clone(),
         ];
-        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))?;
+        w.write_record(row.iter().map(|c| crate::text::csv_cell(c).into_owned()))?;
     }
     let buf = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     super::write_atomic(path, &buf)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_neutralized() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-1+2"), "'-1+2");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("arn:aws:iam::1:root"), "arn:aws:iam::1:root");
-        assert_eq!(csv_cell(""), "");
-    }
 }

@@ -281,27 +281,41 @@ fn evidence_values_are_typed() {
     assert!(root["account"].is_string());
 }
 
-#[test]
-fn csv_cells_that_a_spreadsheet_would_run_are_neutralized() {
-    // A user name chosen by an attacker: `=HYPERLINK(...)` as an IAM user in a console login
-    // without MFA.
-    let dir = tempfile::tempdir().unwrap();
-    let ev = serde_json::json!({"Records": [{
+/// A successful console sign-in without MFA by IAM user `user` from `ip` (event `n`), and a
+/// folder holding `records` of them as one CloudTrail file.
+fn login(n: u32, user: &str, ip: &str) -> Value {
+    serde_json::json!({
         "eventVersion": "1.08",
-        "eventID": "3a5f1d7e-0000-4000-8000-000000000001",
+        "eventID": format!("3a5f1d7e-0000-4000-8000-{n:012}"),
         "eventTime": "2024-05-01T10:00:00Z",
         "eventSource": "signin.amazonaws.com",
         "eventName": "ConsoleLogin",
         "awsRegion": "us-east-1",
-        "sourceIPAddress": "@203.0.113.7",
+        "sourceIPAddress": ip,
         "recipientAccountId": "111122223333",
         "userIdentity": {"type": "IAMUser", "accountId": "111122223333",
-            "arn": "arn:aws:iam::111122223333:user/=HYPERLINK(\"http://x\")",
-            "principalId": "AIDAEXAMPLE", "userName": "=HYPERLINK(\"http://x\")"},
+            "arn": format!("arn:aws:iam::111122223333:user/{user}"),
+            "principalId": "AIDAEXAMPLE", "userName": user},
         "responseElements": {"ConsoleLogin": "Success"},
         "additionalEventData": {"MFAUsed": "No"}
-    }]});
-    std::fs::write(dir.path().join("login.json"), ev.to_string()).unwrap();
+    })
+}
+
+fn logins_folder(records: Vec<Value>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("logins.json"),
+        serde_json::json!({"Records": records}).to_string(),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralized() {
+    // A user name chosen by an attacker: `=HYPERLINK(...)` as an IAM user in a console login
+    // without MFA, from a source "IP" that starts with `@`.
+    let dir = logins_folder(vec![login(1, "=HYPERLINK(\"http://x\")", "@203.0.113.7")]);
     let out = tempfile::tempdir().unwrap();
     scan(dir.path().to_str().unwrap(), out.path(), &[]).assert_code(0);
     let mut rd = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
@@ -466,31 +480,11 @@ fn ocsf_and_asff_exports_pass_the_published_schemas() {
 #[test]
 fn asff_batches_hold_at_most_100_findings() {
     // 130 IAM users each signing in without MFA: 130 findings, two batches.
-    let dir = tempfile::tempdir().unwrap();
-    let records: Vec<Value> = (0..130)
-        .map(|i| {
-            serde_json::json!({
-                "eventVersion": "1.08",
-                "eventID": format!("3a5f1d7e-0000-4000-8000-{i:012}"),
-                "eventTime": "2024-05-01T10:00:00Z",
-                "eventSource": "signin.amazonaws.com",
-                "eventName": "ConsoleLogin",
-                "awsRegion": "us-east-1",
-                "sourceIPAddress": "203.0.113.7",
-                "recipientAccountId": "111122223333",
-                "userIdentity": {"type": "IAMUser", "accountId": "111122223333",
-                    "arn": format!("arn:aws:iam::111122223333:user/u{i}"),
-                    "principalId": "AIDAEXAMPLE", "userName": format!("u{i}")},
-                "responseElements": {"ConsoleLogin": "Success"},
-                "additionalEventData": {"MFAUsed": "No"}
-            })
-        })
-        .collect();
-    std::fs::write(
-        dir.path().join("logins.json"),
-        serde_json::json!({"Records": records}).to_string(),
-    )
-    .unwrap();
+    let dir = logins_folder(
+        (0..130)
+            .map(|i| login(i, &format!("u{i}"), "203.0.113.7"))
+            .collect(),
+    );
     let out = tempfile::tempdir().unwrap();
     scan(dir.path().to_str().unwrap(), out.path(), &[]).assert_code(0);
     let b1: Value =
@@ -608,24 +602,8 @@ fn the_html_report_opens_in_a_real_browser_without_errors() {
 #[test]
 fn hostile_names_stay_text_in_the_report() {
     // A user name that is markup: it must show as text, never run.
-    let dir = tempfile::tempdir().unwrap();
     let name = "<img src=x onerror=alert(1)></script><script>alert(2)</script>";
-    let ev = serde_json::json!({"Records": [{
-        "eventVersion": "1.08",
-        "eventID": "3a5f1d7e-0000-4000-8000-000000000009",
-        "eventTime": "2024-05-01T10:00:00Z",
-        "eventSource": "signin.amazonaws.com",
-        "eventName": "ConsoleLogin",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "203.0.113.7",
-        "recipientAccountId": "111122223333",
-        "userIdentity": {"type": "IAMUser", "accountId": "111122223333",
-            "arn": format!("arn:aws:iam::111122223333:user/{name}"),
-            "principalId": "AIDAEXAMPLE", "userName": name},
-        "responseElements": {"ConsoleLogin": "Success"},
-        "additionalEventData": {"MFAUsed": "No"}
-    }]});
-    std::fs::write(dir.path().join("login.json"), ev.to_string()).unwrap();
+    let dir = logins_folder(vec![login(9, name, "203.0.113.7")]);
     let out = tempfile::tempdir().unwrap();
     scan(dir.path().to_str().unwrap(), out.path(), &[]).assert_code(0);
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
