@@ -284,6 +284,10 @@ fn asff_resources(f: &Finding) -> Vec<Value> {
         }
     }
     for r in &mut out {
+        // Names come from the logs: the schema takes at most 512 characters.
+        if let Some(id) = r["Id"].as_str().filter(|i| i.chars().count() > 512) {
+            r["Id"] = json!(cut(id, 512));
+        }
         r["Partition"] = json!(part);
         r["Region"] = json!(region);
     }
